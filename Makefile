@@ -1,0 +1,44 @@
+# The two commands (README): `make run` and `make test`. Both set everything up on a fresh Debian
+# machine with Python 3.11: a virtual environment with the project and its dependencies, and the
+# Debian packages the tests drive (chromium for the console's browser test, nginx for scale-out).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEBS   := chromium nginx redis-server
+
+.PHONY: run test install system-deps bench clean
+
+run: $(STAMP)                     ## install everything, start the bot with the chat simulator
+	$(BIN)/pufabot simulate
+
+test: $(STAMP) system-deps        ## install everything, run the whole suite (pytest's "no tests" fails)
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:                      ## Debian packages for the browser and scale-out tests (root only)
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	      || echo "could not install$$missing: the tests that need them will be skipped and say why"; \
+	  else echo "not root: missing$$missing; the tests that need them will be skipped and say why"; fi; \
+	fi
+
+bench: $(STAMP)                   ## every benchmark (each is also one command on its own, see README)
+	$(BIN)/python benchmarks/matcher.py
+	$(BIN)/python benchmarks/webhook.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis test-artifacts

@@ -1,0 +1,93 @@
+"""The only Flask app factory.
+
+``create_app(config=None, services=None)``: the config defaults to ``bot.config.load()``; tests pass
+their own config and, to share one knowledge base across many apps, prebuilt services.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from bot import config as config_mod
+from bot import logs
+from bot.config import Config
+from bot.errors import BadRequest
+from bot.protocol import Cipher
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None, services: Any = None) -> Flask:
+    config = config or config_mod.load()
+    logs.setup(config.log.level, config.log.json)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.wechat.max_body_bytes,
+        SECRET_KEY=config.web.secret_key or None,
+        SESSION_COOKIE_SECURE=config.web.session_cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if services is None:
+        from bot.services import build_services
+
+        services = build_services(config)
+    app.extensions["pufabot"] = services
+    w = config.wechat
+    app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
+
+    from bot import webhook
+
+    app.register_blueprint(webhook.bp)
+    _register_features(app, config)
+    _register_errors(app)
+    return app
+
+
+def _register_features(app: Flask, config: Config) -> None:
+    """Blueprints of the features that have one."""
+    try:
+        from bot.console import init_app as init_console
+    except ImportError:
+        init_console = None
+    if init_console is not None:
+        init_console(app)
+    if config.web.dev_mode:
+        from bot import simulator
+
+        app.register_blueprint(simulator.bp)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest) -> Response:
+        log.warning("refused request: %s", exc.reason, extra={"path": request.path, "status": exc.status})
+        return Response(_STATUS_TEXT.get(exc.status, "bad request"), status=exc.status, mimetype="text/plain")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if (exc.code or 500) >= 500:
+            log.error("http error %s", exc.code, extra={"path": request.path})
+        return Response(f"{exc.code} {exc.name}", status=exc.code or 500, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error", extra={"path": request.path})
+        if request.path.startswith("/wechat"):
+            # WeChat shows "该公众号暂时无法提供服务" for anything but a valid reply: answer success.
+            return Response("success", status=200, mimetype="text/plain")
+        return Response("系统出了点问题，请稍后再试。", status=500, mimetype="text/plain")
+
+
+_STATUS_TEXT = {
+    400: "bad request",
+    403: "forbidden",
+    413: "request entity too large",
+    415: "unsupported media type",
+}

@@ -1,0 +1,275 @@
+"""Configuration: one TOML file plus ``PUFABOT_*`` environment overrides.
+
+The file is named by ``PUFABOT_CONFIG`` (default ``config.toml``, falling back to the
+``config.example.toml`` that documents every key). Any key may be overridden from the environment
+as ``PUFABOT_<SECTION>__<KEY>`` (e.g. ``PUFABOT_WECHAT__TOKEN``); the secrets also have short names
+(``WECHAT_TOKEN``, ``WECHAT_APPSECRET``, ``WECHAT_AES_KEY``, ``REDIS_URL``, ``SECRET_KEY``).
+
+Everything is validated once, here, into frozen dataclasses; an error names the offending key.
+Pure module: no Flask, no redis.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, Mapping, get_args, get_origin, get_type_hints
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = PROJECT_ROOT / "config.example.toml"
+ENV_PREFIX = "PUFABOT_"
+
+# Short environment names for secrets and the Redis location (the usual 12-factor spellings).
+ENV_ALIASES = {
+    "WECHAT_TOKEN": ("wechat", "token"),
+    "WECHAT_APPID": ("wechat", "appid"),
+    "WECHAT_APPSECRET": ("wechat", "appsecret"),
+    "WECHAT_AES_KEY": ("wechat", "aes_key"),
+    "REDIS_URL": ("redis", "url"),
+    "SECRET_KEY": ("web", "secret_key"),
+}
+
+
+@dataclass(frozen=True)
+class WechatConfig:
+    token: str = ""
+    appid: str = ""
+    appsecret: str = ""
+    aes_key: str = ""
+    api_base_url: str = "https://api.weixin.qq.com/"
+    account_type: str = "subscription"  # subscription | service
+    request_timeout: float = 3.0
+    replay_window: int = 300
+    max_body_bytes: int = 65536
+    reply_deadline: float = 4.0
+    template_ticket_reply: str = ""
+
+
+@dataclass(frozen=True)
+class RedisConfig:
+    url: str = ""
+    cluster: bool = False
+    key_prefix: str = "pufabot"
+    embedded_dir: str = "var/redis"
+    socket_timeout: float = 1.0
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    name: str = "镇司法所普法助手"
+    township: str = "示例镇"
+    office_phone: str = "0000-0000000"
+    office_address: str = "镇政府一楼司法所"
+    state_ttl: int = 1800
+    dedupe_ttl: int = 60
+    draft_ttl: int = 86400
+    villages: tuple[str, ...] = ("一村", "二村", "三村")
+    response_hours: int = 48
+    spool_dir: str = "var/spool"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    secret_key: str = ""
+    dev_mode: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    session_cookie_secure: bool = True
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    name: str
+    type: str = "click"  # click | view | (a parent: no type, only sub_button)
+    key: str = ""
+    url: str = ""
+    sub_button: tuple["MenuItem", ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuConfig:
+    button: tuple[MenuItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    claim_timeout: int = 3600
+    stream_maxlen: int = 100000
+
+
+@dataclass(frozen=True)
+class PostsConfig:
+    mode: str = "mass_send"  # mass_send | publish | both
+    tag_id: int = 0  # 0 = all followers
+    weekday: int = 0  # Monday
+    time: str = "09:00"
+    timezone: str = "Asia/Shanghai"
+    no_repeat_weeks: int = 26
+    max_attempts: int = 5
+    retry_base_seconds: int = 60
+    public_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = "INFO"
+    json: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    wechat: WechatConfig = field(default_factory=WechatConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
+    menu: MenuConfig = field(default_factory=MenuConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    posts: PostsConfig = field(default_factory=PostsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    source: str = ""
+
+    def replace(self, **sections: Mapping[str, Any]) -> "Config":
+        """A copy with some keys changed, e.g. ``cfg.replace(redis={"url": u})`` (tests use it)."""
+        raw = to_dict(self)
+        for section, values in sections.items():
+            raw.setdefault(section, {}).update(values)
+        return from_mapping(raw, source=self.source)
+
+
+def to_dict(obj: Any) -> Any:
+    if is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, tuple):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def _coerce(value: Any, typ: Any, key: str) -> Any:
+    origin = get_origin(typ)
+    if origin is tuple:
+        (item_type, _) = get_args(typ)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"配置项 {key} 应为列表 (config key {key} must be a list)")
+        return tuple(_coerce(v, item_type, f"{key}[{i}]") for i, v in enumerate(value))
+    if is_dataclass(typ):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"配置项 {key} 应为表 (config key {key} must be a table)")
+        return _build(typ, value, key)
+    if typ is bool:
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key {key} must be true or false, got {value!r}")
+        return value
+    if typ in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"config key {key} must be a number, got {value!r}")
+        try:
+            return typ(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config key {key} must be a number, got {value!r}") from None
+    if typ is str:
+        if not isinstance(value, (str, int, float)):
+            raise ConfigError(f"config key {key} must be a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def _build(cls: Any, raw: Mapping[str, Any], prefix: str) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = set(raw) - known
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ConfigError(f"unknown config key {prefix + '.' if prefix else ''}{name}")
+    kwargs = {}
+    for f in fields(cls):
+        if f.name in raw:
+            kwargs[f.name] = _coerce(raw[f.name], hints[f.name], f"{prefix + '.' if prefix else ''}{f.name}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"config table {prefix or '(top)'}: {exc}") from None
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, (section, key) in ENV_ALIASES.items():
+        if environ.get(name):
+            out.setdefault(section, {})[key] = environ[name]
+    for name, value in environ.items():
+        m = re.fullmatch(ENV_PREFIX + r"([A-Z0-9_]+)__([A-Z0-9_]+)", name)
+        if m:
+            out.setdefault(m.group(1).lower(), {})[m.group(2).lower()] = value
+    return out
+
+
+def from_mapping(raw: Mapping[str, Any], source: str = "") -> Config:
+    raw = {k: v for k, v in raw.items() if k != "source"}
+    config: Config = _build(Config, raw, "")
+    config = Config(**{f.name: getattr(config, f.name) for f in fields(Config) if f.name != "source"}, source=source)
+    validate(config)
+    return config
+
+
+def validate(config: Config) -> None:
+    w = config.wechat
+    if w.aes_key and not re.fullmatch(r"[A-Za-z0-9]{43}", w.aes_key):
+        raise ConfigError("config key wechat.aes_key must be the 43-character EncodingAESKey")
+    if w.token and not re.fullmatch(r"[A-Za-z0-9]{3,32}", w.token):
+        raise ConfigError("config key wechat.token must be 3-32 letters or digits")
+    if w.account_type not in {"subscription", "service"}:
+        raise ConfigError("config key wechat.account_type must be 'subscription' or 'service'")
+    if config.posts.mode not in {"mass_send", "publish", "both"}:
+        raise ConfigError("config key posts.mode must be mass_send, publish or both")
+    if not re.fullmatch(r"\d{2}:\d{2}", config.posts.time):
+        raise ConfigError("config key posts.time must look like 09:00")
+    if not 0 <= config.posts.weekday <= 6:
+        raise ConfigError("config key posts.weekday must be 0 (Monday) to 6 (Sunday)")
+    if not config.bot.villages:
+        raise ConfigError("config key bot.villages must list at least one village")
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    named = environ.get("PUFABOT_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"PUFABOT_CONFIG names {path}, which does not exist")
+        return path
+    local = Path("config.toml")
+    return local if local.is_file() else EXAMPLE_CONFIG
+
+
+def load(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load the TOML file (see module doc) and apply environment overrides."""
+    environ = os.environ if environ is None else environ
+    path = Path(path) if path else config_path(environ)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    for section, values in _env_overrides(environ).items():
+        if not isinstance(raw.get(section, {}), dict):
+            raise ConfigError(f"config key {section} must be a table")
+        raw.setdefault(section, {}).update(values)
+    return from_mapping(raw, source=str(path))

@@ -1,0 +1,97 @@
+"""The bot's own counters (questions per topic, unanswered questions, menu use...), batched.
+
+Counting must not cost the webhook a Redis round trip, so counts gather in memory and a daemon
+thread flushes them every few seconds in one pipeline (and once more at exit). A worker killed
+with SIGKILL loses at most one interval of counts; the report says "about".
+
+Layout: one hash per day ``stats:day:<YYYY-MM-DD>`` with fields ``<metric>|<label>``; unanswered
+questions (already masked by the caller) in the capped list ``stats:unanswered`` as JSON.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from bot.keys import Keys
+
+log = logging.getLogger(__name__)
+UNANSWERED_KEEP = 5000
+
+
+class BufferedCounters:
+    def __init__(self, redis: Any, keys: Keys, tz: str = "Asia/Shanghai", interval: float = 2.0):
+        self.redis = redis
+        self.keys = keys
+        self.tz = ZoneInfo(tz)
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._unanswered: list[str] = []
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def day(self, ts: float | None = None) -> str:
+        return datetime.fromtimestamp(ts or time.time(), self.tz).strftime("%Y-%m-%d")
+
+    def add(self, items: Iterable[tuple[str, str]], ts: float | None = None) -> None:
+        day = self.day(ts)
+        with self._lock:
+            for metric, label in items:
+                self._counts[(day, f"{metric}|{label}")] += 1
+                if metric == "unanswered" and label:
+                    self._unanswered.append(json.dumps({"day": day, "q": label}, ensure_ascii=False))
+        self._ensure_thread()
+
+    def flush(self) -> None:
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+            unanswered, self._unanswered = self._unanswered, []
+        if not counts and not unanswered:
+            return
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for (day, field), n in counts.items():
+                pipe.hincrby(self.keys.stats(f"day:{day}"), field, n)
+            if unanswered:
+                pipe.lpush(self.keys.stats("unanswered"), *unanswered)
+                pipe.ltrim(self.keys.stats("unanswered"), 0, UNANSWERED_KEEP - 1)
+            pipe.execute()
+        except Exception:  # Redis down: keep the counts for the next flush
+            log.warning("counter flush failed; will retry", exc_info=True)
+            with self._lock:
+                self._counts.update(counts)
+                self._unanswered[:0] = unanswered
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="counter-flush", daemon=True)
+                    self._thread.start()
+                    atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.flush()
+
+    def read_days(self, days: Iterable[str]) -> dict[str, dict[str, int]]:
+        pipe = self.redis.pipeline(transaction=False)
+        days = list(days)
+        for day in days:
+            pipe.hgetall(self.keys.stats(f"day:{day}"))
+        return {d: {k: int(v) for k, v in h.items()} for d, h in zip(days, pipe.execute())}
+
+    def unanswered(self, limit: int = 200) -> list[dict[str, str]]:
+        return [json.loads(x) for x in self.redis.lrange(self.keys.stats("unanswered"), 0, limit - 1)]

@@ -1,0 +1,110 @@
+"""WeChat's retries: each message is handled once, and every retry gets the same reply.
+
+A message is identified by its sender **and** MsgId (MsgIds have collided across users); an event
+(no MsgId: wechatpy reports 0) by sender + CreateTime + event name + key. The record lives under
+the sender's hash tag, next to their conversation state, so that one Lua script can look at both:
+
+``begin`` is the webhook's only round trip for most messages. The webhook first computes the reply
+*as if* the villager had no conversation going on (pure handlers only), then the script either
+- finds the message already handled (a retry): returns the stored reply, or ``pending`` while the
+  first delivery is still at work;
+- finds a conversation state: claims the message (``pending``) and returns the state, so the
+  webhook recomputes the reply with it and calls ``commit`` (a second round trip);
+- otherwise stores the speculative reply and state change at once: done.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.keys import Keys
+
+PENDING = "__pending__"
+KEEP = "__keep__"
+CLEAR = "__clear__"
+
+# KEYS[1] dedupe record, KEYS[2] conversation state.
+# ARGV[1] mode: "spec" (ARGV[2..] is a speculative outcome) or "claim";
+# ARGV[2] reply JSON, ARGV[3] dedupe TTL, ARGV[4] new state JSON | __keep__ | __clear__,
+# ARGV[5] state TTL.
+# Returns {"dup", stored} | {"state", state or ""} | {"done", ""}.
+BEGIN = """
+local prev = redis.call('GET', KEYS[1])
+if prev then return {'dup', prev} end
+local state = redis.call('GET', KEYS[2])
+if state or ARGV[1] == 'claim' then
+  redis.call('SET', KEYS[1], '__pending__', 'EX', ARGV[3])
+  return {'state', state or ''}
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+if ARGV[4] == '__clear__' then
+  redis.call('DEL', KEYS[2])
+elseif ARGV[4] ~= '__keep__' then
+  redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+end
+return {'done', ''}
+"""
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    """The message's identity within its sender's keys (see module doc)."""
+    msg_id = (fields.get("MsgId") or "").strip()
+    if msg_id and msg_id != "0":
+        return f"m:{msg_id}"
+    return f"e:{fields.get('CreateTime', '')}:{fields.get('Event') or fields.get('MsgType')}:{fields.get('EventKey') or ''}"[:300]
+
+
+@dataclass(frozen=True)
+class Begin:
+    outcome: str  # "dup" | "state" | "done"
+    stored: str = ""  # the stored reply JSON (dup) or PENDING
+    state: dict[str, Any] | None = None
+
+
+class Deduper:
+    def __init__(self, redis: Any, keys: Keys, dedupe_ttl: int, state_ttl: int):
+        self.redis = redis
+        self.keys = keys
+        self.dedupe_ttl = dedupe_ttl
+        self.state_ttl = state_ttl
+        self._begin = redis.register_script(BEGIN)
+
+    def _state_arg(self, new_state: Any, changed: bool) -> str:
+        if not changed:
+            return KEEP
+        return CLEAR if new_state is None else json.dumps(new_state, ensure_ascii=False)
+
+    def begin(self, openid: str, fp: str, reply_json: str | None = None,
+              new_state: Any = None, state_changed: bool = False) -> Begin:
+        """One round trip; with ``reply_json`` None only claims the message (see module doc)."""
+        mode = "claim" if reply_json is None else "spec"
+        keys = [self.keys.dedupe(openid, fp), self.keys.state(openid)]
+        args = [mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl]
+        kind, value = self._begin(keys=keys, args=args)
+        if kind == "state":
+            return Begin("state", state=json.loads(value) if value else None)
+        return Begin(kind, stored=value)
+
+    def commit(self, openid: str, fp: str, reply_json: str, new_state: Any, state_changed: bool) -> None:
+        """Store the reply of a claimed message and its state change, atomically."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self.keys.dedupe(openid, fp), reply_json, ex=self.dedupe_ttl)
+        arg = self._state_arg(new_state, state_changed)
+        if arg == CLEAR:
+            pipe.delete(self.keys.state(openid))
+        elif arg != KEEP:
+            pipe.set(self.keys.state(openid), arg, ex=self.state_ttl)
+        pipe.execute()
+
+    def wait(self, openid: str, fp: str, deadline: float) -> str | None:
+        """A retry arrived while the first delivery works: wait for its reply until ``deadline``."""
+        key = self.keys.dedupe(openid, fp)
+        while time.monotonic() < deadline:
+            value = self.redis.get(key)
+            if value and value != PENDING:
+                return str(value)
+            time.sleep(0.05)
+        return None

@@ -1,0 +1,27 @@
+"""The project's own exceptions, in one small module (messages name the culprit)."""
+
+
+class PufabotError(Exception):
+    """Base class of every error pufabot raises on purpose."""
+
+
+class ConfigError(PufabotError):
+    """The configuration is missing a key or has a wrong value; the message names the key."""
+
+
+class BadRequest(PufabotError):
+    """A webhook request that cannot be processed (bad XML, bad encryption, ...)."""
+
+    def __init__(self, reason: str, status: int = 400):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class SignatureError(BadRequest):
+    def __init__(self, reason: str = "bad signature"):
+        super().__init__(reason, 403)
+
+
+class StorageUnavailable(PufabotError):
+    """Redis could not be reached; callers answer honestly and spool what must not be lost."""

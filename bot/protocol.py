@@ -1,0 +1,202 @@
+"""The WeChat push protocol: signatures, replay window, safe XML parsing, AES envelopes, replies.
+
+Pure: no Flask, no redis. Parsing refuses any DTD (so no XML bomb or external entity can reach a
+parser), decodes UTF-8 strictly and builds wechatpy's message objects. Rendering uses wechatpy's
+reply classes after making every string CDATA-safe (wechatpy does not split ``]]>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.events import EVENT_TYPES, BaseEvent
+from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
+from wechatpy.replies import ArticlesReply, TextReply
+
+from bot.errors import BadRequest, SignatureError
+
+# XML 1.0 forbids C0 controls other than tab, LF and CR (and a few other code points).
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+
+
+# -- signatures ----------------------------------------------------------------------------------
+
+def sign(*parts: str) -> str:
+    """SHA-1 over the sorted, concatenated strings (WeChat's signature and msg_signature)."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def check_signature(token: str, signature: str | None, timestamp: str | None, nonce: str | None,
+                    *, window: int = 300, now: float | None = None) -> None:
+    """Raise SignatureError unless the URL signature is right and the timestamp is recent.
+
+    Constant-time comparison; the timestamp window (our policy, both directions) refuses replays.
+    """
+    if not (token and signature and timestamp and nonce):
+        raise SignatureError("missing signature parameters")
+    if not hmac.compare_digest(sign(token, timestamp, nonce), signature.lower()):
+        raise SignatureError("signature mismatch")
+    try:
+        ts = int(timestamp)
+    except ValueError:
+        raise SignatureError("timestamp is not a number") from None
+    now = time.time() if now is None else now
+    if abs(now - ts) > window:
+        raise SignatureError("timestamp outside the replay window")
+
+
+# -- parsing ----------------------------------------------------------------------------------------
+
+def _to_dict(element: ET.Element) -> Any:
+    children = list(element)
+    if not children:
+        text = element.text
+        return text if text and text.strip() else None
+    out: dict[str, Any] = {}
+    for child in children:
+        value = _to_dict(child)
+        if child.tag in out:
+            if not isinstance(out[child.tag], list):
+                out[child.tag] = [out[child.tag]]
+            out[child.tag].append(value)
+        else:
+            out[child.tag] = value
+    return out
+
+
+def parse_xml(body: bytes) -> dict[str, Any]:
+    """Parse a push body into a flat dict (nested elements become dicts). Raises BadRequest."""
+    if not body or not body.strip():
+        raise BadRequest("empty body")
+    if _DTD.search(body):
+        raise BadRequest("DTD or entity declarations are not accepted")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("body is not UTF-8") from None
+    try:
+        root = SafeET.fromstring(text)
+    except (ET.ParseError, DefusedXmlException, ValueError):
+        raise BadRequest("malformed XML") from None
+    if root.tag != "xml":
+        raise BadRequest("root element must be <xml>")
+    data = _to_dict(root)
+    if not isinstance(data, dict):
+        raise BadRequest("empty <xml>")
+    return data
+
+
+class UnknownEvent(BaseEvent):
+    """An event wechatpy has no class for (PUBLISHJOBFINISH, future events): still an event."""
+
+
+def to_message(data: Mapping[str, Any]) -> BaseMessage:
+    """Build wechatpy's message or event object (same rules as ``wechatpy.parse_message``)."""
+    fields = dict(data)
+    for name in ("ToUserName", "FromUserName", "MsgType", "CreateTime"):
+        if not isinstance(fields.get(name), str):
+            raise BadRequest(f"missing {name}")
+    if not fields["CreateTime"].strip().isdigit():
+        raise BadRequest("CreateTime is not a number")
+    msg_id = fields.get("MsgId")
+    if msg_id is not None and not (isinstance(msg_id, str) and msg_id.strip().isdigit()):
+        raise BadRequest("MsgId is not a number")
+    message_type = fields["MsgType"].lower()
+    if message_type == "event":
+        event = fields.get("Event")
+        event_type = event.lower() if isinstance(event, str) else None
+        key = fields.get("EventKey")
+        if event_type == "subscribe" and isinstance(key, str) and key.startswith("qrscene_"):
+            event_type = fields["Event"] = "subscribe_scan"
+            fields["EventKey"] = key[len("qrscene_"):]
+        if event_type not in EVENT_TYPES:
+            unknown = UnknownEvent(fields)
+            unknown.event = event_type or ""
+            return unknown
+        cls = EVENT_TYPES[event_type]
+    else:
+        cls = MESSAGE_TYPES.get(message_type, UnknownMessage)
+    return cls(fields)
+
+
+# -- safe mode (AES) ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Envelope:
+    """How one push arrived, so the reply goes back the same way."""
+
+    encrypted: bool
+    timestamp: str
+    nonce: str
+
+
+class Cipher:
+    """Safe/compatible mode with wechatpy's crypto; msg_signature checked in constant time."""
+
+    def __init__(self, token: str, aes_key: str, appid: str):
+        self.token = token
+        self.appid = appid
+        self._crypto = WeChatCrypto(token, aes_key, appid)
+        self._prp = PrpCrypto(self._crypto.key)
+
+    def decrypt(self, envelope: Mapping[str, Any], msg_signature: str | None, timestamp: str, nonce: str) -> bytes:
+        encrypted = envelope.get("Encrypt")
+        if not isinstance(encrypted, str) or not msg_signature:
+            raise BadRequest("safe-mode push without Encrypt or msg_signature")
+        if not hmac.compare_digest(sign(self.token, timestamp, nonce, encrypted), msg_signature.lower()):
+            raise SignatureError("msg_signature mismatch")
+        return self.decrypt_text(encrypted)
+
+    def decrypt_text(self, encrypted: str) -> bytes:
+        """The plaintext XML inside an ``Encrypt`` value (its AppID checked by wechatpy)."""
+        try:
+            plain = self._prp.decrypt(encrypted, self.appid)
+        except Exception:  # wechatpy raises several types (bad base64, padding, appid)
+            raise BadRequest("cannot decrypt the message") from None
+        return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
+
+    def encrypt(self, xml: str, nonce: str, timestamp: str) -> str:
+        return str(self._crypto.encrypt_message(xml, nonce, timestamp))
+
+
+# -- replies -------------------------------------------------------------------------------------
+
+def cdata_safe(text: str) -> str:
+    """Make any text safe inside one CDATA section: drop illegal characters, split ``]]>``."""
+    return _ILLEGAL_XML.sub("", text).replace("]]>", "]]]]><![CDATA[>")
+
+
+# WeChat drops passive text replies above ~2048 UTF-8 bytes; keep a margin for the wrapper.
+MAX_TEXT_BYTES = 2000
+
+
+def fit_text(text: str, limit: int = MAX_TEXT_BYTES) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 10].decode("utf-8", "ignore").rstrip() + "……"
+
+
+def render_text(message: BaseMessage, content: str, create_time: int | None = None) -> str:
+    reply = TextReply(message=message, content=cdata_safe(fit_text(content)),
+                      time=create_time or int(time.time()))
+    return str(reply.render())
+
+
+def render_news(message: BaseMessage, title: str, description: str, url: str, image: str = "",
+                create_time: int | None = None) -> str:
+    """One-article news reply (WeChat shows only one article in answer to a user message)."""
+    reply = ArticlesReply(message=message, time=create_time or int(time.time()))
+    reply.add_article({"title": cdata_safe(title), "description": cdata_safe(description),
+                       "image": cdata_safe(image), "url": cdata_safe(url)})
+    return str(reply.render())

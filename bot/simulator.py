@@ -1,0 +1,166 @@
+"""Trying the bot without an official account: a chat page at ``/dev/chat`` and a terminal chat.
+
+Both are real WeChat-protocol clients (``bot.dev.wire``): every message is built as WeChat builds
+it, signed (and encrypted in safe mode) and POSTed over HTTP to this server's own ``/wechat``. The
+WeChat API the bot calls (customer-service messages for staff replies, menus, posts) is the local
+stand-in (``bot.dev.standin``); the page polls it to show what staff sent the villager.
+Registered only when ``web.dev_mode`` is on.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import threading
+from typing import Any
+
+import requests
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from bot.config import Config
+from bot.dev import wire
+
+bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates")
+
+
+def _villager(openid: str, safe: bool) -> wire.Villager:
+    svc = current_app.extensions["pufabot"]
+    url = request.host_url.rstrip("/") + "/wechat"
+    cipher = current_app.extensions["pufabot.cipher"]
+    return wire.Villager(wire.http_transport(url), svc.config.wechat.token, cipher, openid, safe and cipher is not None)
+
+
+def _standin_url() -> str:
+    return current_app.extensions["pufabot"].config.wechat.api_base_url.rstrip("/")
+
+
+@bp.get("/chat")
+def chat_page() -> str:
+    svc = current_app.extensions["pufabot"]
+    return render_template("simulator.html", menu=svc.config.menu.button, name=svc.config.bot.name,
+                           safe_available=current_app.extensions["pufabot.cipher"] is not None)
+
+
+@bp.post("/chat/send")
+def chat_send() -> Any:
+    data = request.get_json(force=True, silent=True) or {}
+    openid = str(data.get("openid") or "")
+    if not (openid.startswith("oSIM") and len(openid) == 28):
+        return jsonify(error="bad openid"), 400
+    villager = _villager(openid, bool(data.get("safe")))
+    kind = data.get("kind", "text")
+    try:
+        requests.post(_standin_url() + "/_standin/user_message", json={"openid": openid}, timeout=2)
+    except requests.RequestException:
+        pass  # the stand-in is optional for the chat itself
+    if kind == "click":
+        reply = villager.click(str(data.get("key", "")))
+    elif kind == "voice":
+        reply = villager.voice("SIMVOICE" + secrets.token_hex(6), str(data.get("content", "")))
+    elif kind == "image":
+        reply = villager.image("SIMIMAGE" + secrets.token_hex(6))
+    elif kind == "location":
+        reply = villager.location(43.8, 87.6, str(data.get("content") or "村委会附近"))
+    elif kind == "subscribe":
+        reply = villager.event("subscribe", EventKey="")
+    else:
+        reply = villager.say(str(data.get("content", "")))
+    return jsonify(kind=reply.kind, content=reply.content, title=reply.title, description=reply.description,
+                   url=reply.url, status=reply.status)
+
+
+@bp.get("/chat/inbox")
+def chat_inbox() -> Any:
+    """Messages staff sent this villager (customer-service / template), as the stand-in recorded them."""
+    try:
+        res = requests.get(_standin_url() + "/_standin/messages",
+                           params={"openid": request.args.get("openid", ""), "after": request.args.get("after", "0")},
+                           timeout=2)
+        return jsonify(res.json())
+    except (requests.RequestException, ValueError):
+        return jsonify([])
+
+
+def simulation_config(config: Config, standin_url: str) -> Config:
+    """The config with dev mode on, the stand-in as WeChat, and throwaway secrets where none are set."""
+    w = config.wechat
+    alphabet = string.ascii_letters + string.digits
+    return config.replace(
+        wechat={"token": w.token or "simtoken" + secrets.token_hex(4),
+                "appid": w.appid or "wx" + secrets.token_hex(8),
+                "appsecret": w.appsecret or secrets.token_hex(16),
+                "aes_key": w.aes_key or "".join(secrets.choice(alphabet) for _ in range(43)),
+                "api_base_url": standin_url},
+        web={"dev_mode": True, "secret_key": config.web.secret_key or secrets.token_hex(32),
+             "session_cookie_secure": False},
+        log={"json": False},
+    )
+
+
+def _start_standin(config: Config) -> Any:
+    from bot.dev.standin import StandinServer
+
+    server = StandinServer()
+    server.start()
+    return server
+
+
+def run_simulation(config: Config, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    from bot.app import create_app
+    from bot.serving import ensure_redis_url
+
+    standin = _start_standin(config)
+    config = ensure_redis_url(simulation_config(config, standin.url))
+    config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
+    app = create_app(config)
+    print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
+    print(f"  员工后台：http://{host}:{port}/staff   （先运行 pufabot staff add NAME --role admin）\n", flush=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode: bool) -> None:
+    """A REPL: type a message; ``/menu KEY``, ``/voice [transcript]``, ``/image``, ``/quit``."""
+    server = None
+    if url is None:
+        from werkzeug.serving import make_server
+
+        from bot.app import create_app
+        from bot.serving import ensure_redis_url
+
+        standin = _start_standin(config)
+        config = ensure_redis_url(simulation_config(config, standin.url))
+        config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
+        server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}/wechat"
+    from bot.protocol import Cipher
+
+    w = config.wechat
+    cipher = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
+    villager = wire.Villager(wire.http_transport(url), w.token, cipher, openid or wire.fake_openid(), safe_mode)
+    print("输入消息与机器人对话；/menu MENU_REPORT 点菜单，/voice 发语音，/image 发图片，/quit 退出。")
+    try:
+        while True:
+            try:
+                line = input("我> ").strip()
+            except EOFError:
+                break
+            if line in ("/quit", "/exit"):
+                break
+            if line.startswith("/menu "):
+                reply = villager.click(line.split(None, 1)[1])
+            elif line.startswith("/voice"):
+                reply = villager.voice("CLIVOICE" + secrets.token_hex(6), line[len("/voice"):].strip())
+            elif line == "/image":
+                reply = villager.image("CLIIMAGE" + secrets.token_hex(6))
+            else:
+                reply = villager.say(line)
+            if reply.kind == "news":
+                print(f"机器人> [图文] {reply.title}\n         {reply.description}\n         {reply.url}")
+            else:
+                print("机器人> " + (reply.content or "（无回复）"))
+    finally:
+        if server is not None:
+            server.shutdown()

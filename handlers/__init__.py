@@ -1,0 +1,97 @@
+"""The one table that routes every message, event and menu key to its handler.
+
+``ROUTES`` maps:
+- an ongoing conversation (``state["flow"]``) to the flow's handler, for messages (not events);
+- a menu click key (``CLICK`` events) to its handler;
+- an event name (lower case, as wechatpy reports it) to its handler;
+- a message type (``text``, ``voice``, ...) to its handler;
+- anything else to ``fallback.unknown``.
+
+A route is *pure* when, without conversation state, its handler has no effect besides the reply,
+the state it declares and the counters: the webhook may then run it before knowing the state and
+commit everything in one Redis round trip (see ``bot.webhook``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from handlers import dispute, events, fallback, media, menu, status, text
+from handlers.context import Context, HandlerResult, Reply, normalize
+
+Handler = Callable[[Any, Context], HandlerResult]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    pure: bool = True
+
+
+class Router:
+    def __init__(self) -> None:
+        self.flows: dict[str, Route] = {}
+        self.clicks: dict[str, Route] = {}
+        self.events: dict[str, Route] = {}
+        self.messages: dict[str, Route] = {}
+        self.default = Route(fallback.unknown)
+
+    def flow(self, name: str, handler: Handler) -> None:
+        self.flows[name] = Route(handler, pure=False)
+
+    def click(self, key: str, handler: Handler, pure: bool = True) -> None:
+        self.clicks[key] = Route(handler, pure)
+
+    def event(self, name: str, handler: Handler, pure: bool = True) -> None:
+        self.events[name.lower()] = Route(handler, pure)
+
+    def message(self, msg_type: str, handler: Handler, pure: bool = True) -> None:
+        self.messages[msg_type] = Route(handler, pure)
+
+    def route(self, message: Any, state: dict[str, Any] | None) -> Route:
+        if message.type == "event":
+            if message.event == "click":
+                return self.clicks.get(message.key or "", Route(menu.unknown_key))
+            return self.events.get(message.event, Route(fallback.ignore_event))
+        if state and state.get("flow") in self.flows:
+            return self.flows[state["flow"]]
+        return self.messages.get(message.type, self.default)
+
+    def dispatch(self, message: Any, ctx: Context) -> Reply:
+        return normalize(self.route(message, ctx.state).handler(message, ctx))
+
+
+ROUTES = Router()
+
+# Conversations that span several messages.
+ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" waits for a number
+ROUTES.flow("report", dispute.step)       # the guided dispute report
+ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
+
+# Menu keys (documented in config.example.toml).
+ROUTES.click("MENU_ASK", menu.ask)
+ROUTES.click("MENU_REPORT", dispute.start_from_menu)
+ROUTES.click("MENU_WEEKLY", menu.weekly)
+ROUTES.click("MENU_MY_TICKETS", status.my_tickets)
+ROUTES.click("MENU_CONTACT", menu.contact)
+
+# Events.
+ROUTES.event("subscribe", events.subscribe)
+ROUTES.event("subscribe_scan", events.subscribe)
+ROUTES.event("scan", events.scan)
+ROUTES.event("unsubscribe", events.unsubscribe, pure=False)
+ROUTES.event("view", events.view)
+
+# Messages.
+ROUTES.message("text", text.handle)
+ROUTES.message("voice", media.voice)
+ROUTES.message("image", media.image)
+ROUTES.message("location", media.location)
+ROUTES.message("link", media.link)
+ROUTES.message("video", media.video)
+ROUTES.message("shortvideo", media.video)
+
+
+def dispatch(message: Any, ctx: Context) -> Reply:
+    return ROUTES.dispatch(message, ctx)

@@ -1,0 +1,17 @@
+"""Anything no other handler claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.context import Context, HandlerResult, NoReply
+
+
+def unknown(message: Any, ctx: Context) -> HandlerResult:
+    ctx.count("unknown_type", getattr(message, "type", "") or "")
+    return ctx.texts.get("unknown_type")
+
+
+def ignore_event(message: Any, ctx: Context) -> HandlerResult:
+    """System and job events (TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, LOCATION...): ``success``."""
+    return NoReply()

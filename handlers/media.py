@@ -1,0 +1,37 @@
+"""Voice, images, locations, links and videos outside a conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import dispute, text
+from handlers.context import Context, HandlerResult
+
+
+def voice(message: Any, ctx: Context) -> HandlerResult:
+    """Use WeChat's transcript; without one, offer to pass the voice itself to staff."""
+    heard = (message.recognition or "").strip().rstrip("。.!！")
+    if heard:
+        ctx.count("voice", "recognised")
+        reply = text.answer(message, ctx, heard)
+        if isinstance(reply, str):
+            return ctx.texts.get("voice_heard", text=heard) + "\n" + reply
+        return reply
+    ctx.count("voice", "unrecognised")
+    return dispute.offer_voice(message, ctx)
+
+
+def image(message: Any, ctx: Context) -> HandlerResult:
+    return ctx.texts.get("image_outside_flow")
+
+
+def location(message: Any, ctx: Context) -> HandlerResult:
+    return ctx.texts.get("location_outside_flow")
+
+
+def link(message: Any, ctx: Context) -> HandlerResult:
+    return ctx.texts.get("link_outside_flow")
+
+
+def video(message: Any, ctx: Context) -> HandlerResult:
+    return ctx.texts.get("unknown_type")

