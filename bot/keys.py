@@ -41,6 +41,35 @@ class Keys:
     def jf(self, part: str) -> str:
         return f"{self.prefix}:{{jf}}:{part}"
 
+    def ticket(self, ticket_id: str) -> str:
+        """Hash: one ticket's fields (``bot.disputes.tickets.Ticket``)."""
+        return self.jf(f"t:{ticket_id}")
+
+    def ticket_history(self, ticket_id: str) -> str:
+        """List (RPUSH only): one ticket's append-only history, JSON entries."""
+        return self.jf(f"h:{ticket_id}")
+
+    def ticket_seq(self, day: str) -> str:
+        """Counter: ticket numbers of one Asia/Shanghai day (``20261124``); never expires."""
+        return self.jf(f"seq:{day}")
+
+    def ticket_idem(self, idem_key: str) -> str:
+        """String: the ticket id a submission's idempotency key produced."""
+        return self.jf(f"idem:{idem_key}")
+
+    def ticket_index(self, name: str, value: str = "") -> str:
+        """Sorted set of ticket ids: ``state``/``village``/``kind``/``user`` + value (score created_at),
+        ``created`` (score created_at: the day index), ``awaiting`` (score due_at: no response yet)."""
+        return self.jf(f"idx:{name}:{value}" if value else f"idx:{name}")
+
+    def ticket_stream(self) -> str:
+        """Stream: one entry per ticket; consumer group ``mediators`` (see ``bot.disputes.queue``)."""
+        return self.jf("stream")
+
+    def ticket_tmp(self, token: str) -> str:
+        """Short-lived scratch sorted sets of a filtered listing (expire in seconds)."""
+        return self.jf(f"tmp:{token}")
+
     # -- WeChat API -----------------------------------------------------------------------------
     def wx(self, part: str) -> str:
         return f"{self.prefix}:{{wx}}:{part}"
@@ -56,3 +85,31 @@ class Keys:
     # -- staff console ------------------------------------------------------------------------------
     def staff(self, part: str) -> str:
         return f"{self.prefix}:{{staff}}:{part}"
+
+    def staff_user(self, name: str) -> str:
+        """Hash: one staff account (role, argon2 hash, disabled flag, password version)."""
+        return self.staff(f"user:{name}")
+
+    def staff_users(self) -> str:
+        """Set: every staff account name."""
+        return self.staff("users")
+
+    def staff_session(self, sid: str) -> str:
+        """Hash: one signed-in browser (who, since when, from where); expires when idle."""
+        return self.staff(f"sess:{sid}")
+
+    def staff_user_sessions(self, name: str) -> str:
+        """Set: the session ids of one account (dropped on disable or password change)."""
+        return self.staff(f"user-sess:{name}")
+
+    def staff_login_failures(self, name: str) -> str:
+        """Counter: login attempts on one account within the lockout window."""
+        return self.staff(f"fail:{name}")
+
+    def staff_audit(self) -> str:
+        """Stream: every staff action (who, what, when, from where)."""
+        return self.staff("audit")
+
+    def staff_canned(self) -> str:
+        """String (JSON list): the canned replies staff pick from, edited by admins."""
+        return self.staff("canned")

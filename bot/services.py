@@ -69,4 +69,7 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
         wechat=WeChatAPI(config.wechat, redis, keys),
     )
     # Feature parts: each feature package has one ``build(services)`` returning its facade.
+    from bot.disputes import build as build_disputes
+
+    services.disputes = build_disputes(services)
     return services

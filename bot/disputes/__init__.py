@@ -1,0 +1,192 @@
+"""The dispute queue of the 村民说事室: one facade (``Disputes``) over tickets, queue and spool.
+
+``build(services)`` makes the facade the webhook's handlers, the staff console, the worker and the
+CLI use. Guarantees, detailed in the modules:
+- ``submit`` is idempotent on its key and never loses a report (spooled when Redis is down,
+  ``replay_spool`` brings it in later): ``bot.disputes.intake``, ``bot.disputes.spool``;
+- ``claim`` is atomic: of two simultaneous claims exactly one wins; abandoned claims return to the
+  queue (``reclaim_abandoned``): ``bot.disputes.queue``;
+- every change is recorded in the ticket's append-only history: ``bot.disputes.actions``;
+- listings use sorted-set indexes, never SCAN: ``bot.disputes.store``.
+Times are epoch seconds from ``self.clock`` (tests may replace it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.config import PROJECT_ROOT
+from bot.disputes.actions import ReplyResult, StaffActions
+from bot.disputes.intake import Intake
+from bot.disputes.queue import Queue
+from bot.disputes.spool import Spool
+from bot.disputes.store import TicketStore
+from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
+from bot.logs import mask_openid
+from bot.wechat import WeChatError
+
+__all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
+log = logging.getLogger(__name__)
+WINDOW_CLOSED = 45015
+
+
+class Disputes:
+    def __init__(self, services: Any):
+        config = services.config
+        self.config = config
+        self.texts = services.texts
+        self.wechat = services.wechat
+        self.conversations = services.conversations
+        self.clock = time.time
+        self.store = TicketStore(services.redis, services.keys, config.queue.stream_maxlen)
+        self.queue = Queue(self.store, services.redis, services.keys, config.queue.claim_timeout)
+        spool_dir = Path(config.bot.spool_dir)
+        self.spool = Spool(spool_dir if spool_dir.is_absolute() else PROJECT_ROOT / spool_dir)
+        self.intake = Intake(self.store, self.spool, config.bot.response_hours)
+        self.actions = StaffActions(self.store)
+
+    # -- villagers --------------------------------------------------------------------------------
+    def submit(self, openid: str, draft: dict[str, Any], idem_key: str) -> Ticket:
+        """The ticket of this draft, once per ``idem_key``; ``spooled`` (no id yet) when Redis is down."""
+        return self.intake.submit(openid, draft, idem_key, self.clock())
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return self.store.get(ticket_id)
+
+    def for_villager(self, openid: str) -> list[Ticket]:
+        """The villager's own tickets, newest first."""
+        return self.store.for_villager(openid)
+
+    def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
+        """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""
+        self.actions.record_rating(ticket_id, openid, score, self.clock())
+
+    # -- staff: reading ---------------------------------------------------------------------------
+    def list(self, state: str | None = None, village: str | None = None, kind: str | None = None,
+             since: float | None = None, until: float | None = None, overdue: bool | None = None,
+             offset: int = 0, limit: int = 50, oldest_first: bool = False) -> tuple[list[Ticket], int]:
+        """A page of tickets matching every given filter (created in [since, until]) and the total.
+
+        Newest first unless ``oldest_first``; ``overdue`` True/False keeps only tickets past / within
+        their promised response time without a response yet.
+        """
+        filters = {"state": state or "", "village": village or "", "kind": kind or ""}
+        ids, total = self.store.list_ids(filters, since, until, overdue, self.clock(), max(0, offset),
+                                         max(0, limit), oldest_first)
+        return self.store.get_many(ids), total
+
+    def counts_by_state(self) -> dict[str, int]:
+        return self.store.counts_by_state()
+
+    def history(self, ticket_id: str) -> list[dict[str, Any]]:
+        """Who did what when (and a note), oldest first."""
+        return self.store.history(ticket_id)
+
+    def kind_label(self, kind: str) -> str:
+        return self.texts.get(f"dispute_kind_{kind}") if f"dispute_kind_{kind}" in self.texts else kind
+
+    def state_label(self, state: str) -> str:
+        return self.texts.get(f"dispute_state_{state}") if f"dispute_state_{state}" in self.texts else state
+
+    # -- staff: acting ----------------------------------------------------------------------------
+    def claim(self, ticket_id: str, staff: str) -> bool:
+        """Atomic: exactly one of two simultaneous claims wins; True also if ``staff`` holds it already."""
+        return self.queue.claim(ticket_id, staff, self.clock())
+
+    def release(self, ticket_id: str, staff: str) -> None:
+        self.queue.release(ticket_id, staff, self.clock())
+
+    def transition(self, ticket_id: str, to_state: str, staff: str, note: str = "", outcome: str | None = None,
+                   referred_to: str | None = None) -> Ticket:
+        """Move a ticket on; claim/release go through the queue. Raises TicketError when not allowed."""
+        to = TicketState(to_state)
+        if to == TicketState.CLAIMED:
+            if not self.claim(ticket_id, staff):
+                raise TicketError(f"ticket {ticket_id} is taken by someone else")
+            return self.actions.load(ticket_id)
+        if to == TicketState.NEW:
+            self.queue.release(ticket_id, staff, self.clock(), note)
+            return self.actions.load(ticket_id)
+        return self.actions.transition(ticket_id, to_state, staff, self.clock(), note, outcome, referred_to)
+
+    def add_note(self, ticket_id: str, staff: str, note: str) -> None:
+        """An internal note (villagers never see it), in the history."""
+        self.actions.append(ticket_id, staff, "note", self.clock(), note)
+
+    def schedule_visit(self, ticket_id: str, staff: str, when: str, note: str = "") -> None:
+        now = self.clock()
+        self.actions.append(ticket_id, staff, "visit", now, note, {"visit_at": when, "first_response_at": now},
+                            when=when)
+
+    def reply(self, ticket_id: str, staff: str, text: str) -> ReplyResult:
+        """Send staff's words to the villager (customer-service message); recorded whatever WeChat says.
+
+        When the 48-hour window is closed (45015) on a service account with
+        ``wechat.template_ticket_reply`` set, a template message asks the villager to open the account.
+        """
+        ticket = self.actions.load(ticket_id)
+        result = self._send(ticket, self.texts.get("dispute_staff_reply", ticket=ticket.id, text=text))
+        now = self.clock()
+        extra = {"first_response_at": now} if result.delivered or result.template_sent else {}
+        self.actions.append(ticket_id, staff, "reply", now, text, extra, delivered=result.delivered,
+                            errcode=result.errcode, errmsg=result.errmsg or None,
+                            template_sent=result.template_sent or None)
+        return result
+
+    def _send(self, ticket: Ticket, content: str) -> ReplyResult:
+        try:
+            self.wechat.send_text(ticket.openid, content)
+            return ReplyResult(True)
+        except WeChatError as exc:
+            log.warning("customer-service message refused",
+                        extra={"openid": mask_openid(ticket.openid), "errcode": exc.errcode})
+            template_sent = exc.errcode == WINDOW_CLOSED and self._send_template(ticket)
+            return ReplyResult(False, exc.errcode, exc.errmsg, template_sent)
+
+    def _send_template(self, ticket: Ticket) -> bool:
+        w = self.config.wechat
+        if w.account_type != "service" or not w.template_ticket_reply:
+            return False
+        data = {"first": {"value": self.texts.get("dispute_template_first")},
+                "keyword1": {"value": ticket.id}, "keyword2": {"value": self.state_label(ticket.state)},
+                "remark": {"value": self.texts.get("dispute_template_remark")}}
+        try:
+            self.wechat.send_template(ticket.openid, w.template_ticket_reply, data,
+                                      client_msg_id=f"{ticket.id}-{ticket.rev}")
+            return True
+        except WeChatError as exc:
+            log.warning("template message refused", extra={"openid": mask_openid(ticket.openid),
+                                                           "errcode": exc.errcode})
+            return False
+
+    def close(self, ticket_id: str, staff: str, note: str = "") -> Ticket:
+        """Close the ticket, then ask the villager to rate the handling 1-5 (a rating conversation)."""
+        ticket = self.actions.transition(ticket_id, TicketState.CLOSED.value, staff, self.clock(), note)
+        result = self._send(ticket, self.texts.get("dispute_rating_ask", ticket=ticket.id))
+        self.actions.append(ticket_id, "system", "rating_asked", self.clock(), delivered=result.delivered,
+                            errcode=result.errcode)
+        if self.conversations.get(ticket.openid) is None:  # never interrupt a conversation going on
+            ttl = max(self.config.bot.state_ttl, self.config.bot.draft_ttl)
+            self.conversations.set(ticket.openid, {"flow": "rating", "ticket": ticket.id}, ttl=ttl)
+        return ticket
+
+    # -- housekeeping -----------------------------------------------------------------------------
+    def reclaim_abandoned(self) -> int:
+        """Claims untouched for ``[queue] claim_timeout`` seconds go back to ``new``; how many."""
+        return self.queue.reclaim_abandoned(self.clock())
+
+    def replay_spool(self) -> int:
+        """Bring spooled reports into Redis (idempotent); the number of records replayed."""
+        return self.intake.replay(on_created=self._tell_saved)
+
+    def _tell_saved(self, ticket: Ticket) -> None:
+        """A spooled report got its id: tell the villager (best effort, the window may be closed)."""
+        self._send(ticket, self.texts.get("dispute_spool_registered", ticket=ticket.id,
+                                          hours=self.config.bot.response_hours))
+
+
+def build(services: Any) -> Disputes:
+    return Disputes(services)
