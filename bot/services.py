@@ -72,4 +72,7 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
     from bot.disputes import build as build_disputes
 
     services.disputes = build_disputes(services)
+    from bot.posts import build as build_posts
+
+    services.posts = build_posts(services)
     return services

@@ -1,0 +1,64 @@
+"""Configuration: one TOML file, documented defaults, environment overrides, errors that name the key."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import config as config_mod
+from bot.errors import ConfigError
+
+
+def test_the_example_file_documents_every_key_with_its_default() -> None:
+    raw = tomllib.loads(config_mod.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    defaults = config_mod.Config()
+    for section in fields(config_mod.Config):
+        value = getattr(defaults, section.name)
+        if not is_dataclass(value) or section.name == "menu":
+            continue
+        assert section.name in raw, f"[{section.name}] missing from config.example.toml"
+        for f in fields(value):
+            assert f.name in raw[section.name], f"{section.name}.{f.name} not documented"
+            documented = raw[section.name][f.name]
+            expected = getattr(value, f.name)
+            assert (list(expected) if isinstance(expected, tuple) else expected) == documented, f"{section.name}.{f.name}"
+
+
+def test_secrets_come_from_the_environment() -> None:
+    cfg = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={
+        "WECHAT_TOKEN": "envtoken1", "WECHAT_APPSECRET": "s3cret", "SECRET_KEY": "k",
+        "PUFABOT_SERVE__WORKERS": "6", "PUFABOT_WEB__DEV_MODE": "true"})
+    assert (cfg.wechat.token, cfg.wechat.appsecret, cfg.web.secret_key) == ("envtoken1", "s3cret", "k")
+    assert cfg.serve.workers == 6 and cfg.web.dev_mode is True
+
+
+def test_pufabot_config_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('[bot]\ntownship = "测试镇"\n', encoding="utf-8")
+    assert config_mod.load(environ={"PUFABOT_CONFIG": str(path)}).bot.township == "测试镇"
+    with pytest.raises(ConfigError, match="does not exist"):
+        config_mod.load(environ={"PUFABOT_CONFIG": str(tmp_path / "nope.toml")})
+
+
+@pytest.mark.parametrize("text,key", [
+    ('[serve]\nport = "eighty"\n', "serve.port"),
+    ('[wechat]\naes_key = "short"\n', "wechat.aes_key"),
+    ('[bot]\nvilages = []\n', "bot.vilages"),
+    ('[posts]\nmode = "fax"\n', "posts.mode"),
+    ('[bot]\nvillages = []\n', "bot.villages"),
+])
+def test_a_bad_key_is_named_in_the_error(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        config_mod.load(path, environ={})
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[bot\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="broken.toml"):
+        config_mod.load(path, environ={})

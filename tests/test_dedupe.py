@@ -1,0 +1,56 @@
+"""The one-round-trip dedupe script: speculative replies, claims, retries, commits."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from bot.dedupe import PENDING, Deduper, fingerprint
+from bot.keys import Keys
+
+REPLY = json.dumps({"t": "text", "content": "答复"})
+
+
+def make(redis_client: Any) -> Deduper:
+    return Deduper(redis_client, Keys("t"), dedupe_ttl=60, state_ttl=1800)
+
+
+def test_without_state_the_speculative_reply_is_stored_in_one_call(redis_client: Any) -> None:
+    d = make(redis_client)
+    assert d.begin("oA", "m:1", REPLY, {"flow": "choose"}, True).outcome == "done"
+    again = d.begin("oA", "m:1", json.dumps({"t": "text", "content": "别的"}))
+    assert again.outcome == "dup" and again.stored == REPLY
+    assert json.loads(redis_client.get(Keys("t").state("oA"))) == {"flow": "choose"}
+
+
+def test_with_state_the_message_is_claimed_and_the_state_returned(redis_client: Any) -> None:
+    d = make(redis_client)
+    redis_client.set(Keys("t").state("oA"), json.dumps({"flow": "report"}))
+    begin = d.begin("oA", "m:2", REPLY)
+    assert begin.outcome == "state" and begin.state == {"flow": "report"}
+    assert d.begin("oA", "m:2", REPLY).stored == PENDING
+    d.commit("oA", "m:2", REPLY, None, True)
+    assert d.begin("oA", "m:2", REPLY).stored == REPLY
+    assert redis_client.get(Keys("t").state("oA")) is None
+
+
+def test_claim_mode_never_applies_a_speculative_outcome(redis_client: Any) -> None:
+    d = make(redis_client)
+    begin = d.begin("oA", "e:1:unsubscribe:")
+    assert begin.outcome == "state" and begin.state is None
+
+
+def test_a_retry_waits_for_the_first_delivery_reply(redis_client: Any) -> None:
+    d = make(redis_client)
+    d.begin("oA", "m:3")
+    threading.Timer(0.2, lambda: d.commit("oA", "m:3", REPLY, None, False)).start()
+    assert d.wait("oA", "m:3", time.monotonic() + 2) == REPLY
+    assert d.wait("oA", "m:4", time.monotonic() + 0.1) is None
+
+
+def test_fingerprints_key_messages_on_msgid_and_events_on_time_and_event() -> None:
+    assert fingerprint({"MsgId": "123", "CreateTime": "1"}) == "m:123"
+    assert fingerprint({"MsgId": "0", "CreateTime": "5", "Event": "CLICK", "EventKey": "K"}) == "e:5:CLICK:K"
+    assert fingerprint({"CreateTime": "5", "Event": "subscribe"}) == "e:5:subscribe:"
