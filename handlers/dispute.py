@@ -1,17 +1,47 @@
-"""The guided dispute report (我要反映). Placeholder until the dispute flow lands (issue 4)."""
+"""The guided dispute report (我要反映): the webhook side of ``bot.disputes.flow``.
+
+The flow decides; this module turns WeChat messages into the flow's turns and carries out the
+result: the conversation state goes through ``ctx`` (the webhook commits it with the reply), a copy
+of an unfinished report is kept as the villager's draft for ``bot.draft_ttl`` seconds, and on
+confirmation the draft is submitted once (idempotency key = openid + the draft's id, so even a
+double confirm makes one ticket). Redis writes besides ``ctx`` happen only in non-speculative runs.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from redis.exceptions import RedisError
+
+from bot.disputes.flow import ReportFlow, Result, Turn, has_content, new_draft, voice_attachment
+from bot.disputes.tickets import attachment as make_attachment
 from handlers.context import Context, HandlerResult
+
+NO_DRAFT_STEPS = ("resume", "voice_offer")  # states not worth keeping as a draft
+
+
+def _flow(ctx: Context) -> ReportFlow:
+    return ReportFlow(ctx.texts, ctx.config.bot.villages)
+
+
+def _topic_kind(ctx: Context, topic: str | None) -> str:
+    found = ctx.services.kb.topics.get(topic) if topic and ctx.services.kb is not None else None
+    return getattr(found, "dispute_kind", "") or ""
 
 
 def start(message: Any, ctx: Context, text: str = "", topic: str | None = None,
           attachment: dict[str, Any] | None = None) -> HandlerResult:
-    ctx.set_state(flow="report", step="kind", draft={"text": text, "topic": topic,
-                                                     "attachments": [attachment] if attachment else []})
-    return "请问是哪一类纠纷？"
+    """Begin a report (menu key or report intent); ``text`` becomes the first draft of the description."""
+    flow = _flow(ctx)
+    state = ctx.state or {}
+    if state.get("flow") == "report" and state.get("step") not in NO_DRAFT_STEPS:
+        return _apply(message, ctx, flow.current(state))
+    ctx.count("report", "start")
+    draft = new_draft(text, topic, _topic_kind(ctx, topic), [attachment] if attachment else [])
+    saved = ctx.services.conversations.get_draft(ctx.openid)
+    if saved and has_content(saved.get("draft") or {}):
+        return _apply(message, ctx, flow.offer_resume(saved, draft))
+    return _apply(message, ctx, flow.begin(draft))
 
 
 def start_from_menu(message: Any, ctx: Context) -> HandlerResult:
@@ -19,9 +49,70 @@ def start_from_menu(message: Any, ctx: Context) -> HandlerResult:
 
 
 def offer_voice(message: Any, ctx: Context) -> HandlerResult:
-    return ctx.texts.get("voice_unclear")
+    """A voice WeChat could not transcribe: reply 1 registers it for staff to listen to."""
+    voice = voice_attachment(message.media_id or "", "", ctx.now)
+    return _apply(message, ctx, _flow(ctx).offer_voice(voice))
 
 
 def step(message: Any, ctx: Context) -> HandlerResult:
+    """One message inside the report conversation."""
+    return _apply(message, ctx, _flow(ctx).step(ctx.state or {}, turn_of(message, ctx.now)))
+
+
+def turn_of(message: Any, now: float) -> Turn:
+    """A WeChat message as the flow sees it (attachments keep the media id for staff)."""
+    kind = message.type
+    if kind == "text":
+        return Turn("text", message.content or "")
+    if kind == "voice":
+        heard = (message.recognition or "").strip()
+        return Turn("voice", heard, voice_attachment(message.media_id or "", heard, now))
+    if kind == "image":
+        return Turn("image", attachment=make_attachment("image", now, media_id=message.media_id,
+                                                        pic_url=message.image))
+    if kind == "location":
+        return Turn("location", attachment=make_attachment("location", now, lat=float(message.location_x),
+                                                           lng=float(message.location_y), label=message.label))
+    return Turn("other")
+
+
+def _apply(message: Any, ctx: Context, result: Result) -> HandlerResult:
+    if result.passthrough:
+        ctx.clear_state()
+        ctx.state = None
+        from handlers import ROUTES
+
+        return ROUTES.route(message, None).handler(message, ctx)
+    if result.submit:
+        return _submit(ctx, result.draft)
+    if result.state is None:
+        ctx.clear_state()
+        if result.cancelled:
+            ctx.count("report", "cancelled")
+            _forget_draft(ctx)
+        return result.reply
+    ctx.set_state(**result.state)
+    if not ctx.speculative and result.state.get("step") not in NO_DRAFT_STEPS:
+        ctx.services.conversations.set_draft(ctx.openid, result.state)
+    return result.reply
+
+
+def _forget_draft(ctx: Context) -> None:
+    if ctx.speculative:
+        return
+    try:
+        ctx.services.conversations.clear_draft(ctx.openid)
+    except RedisError:
+        pass  # Redis is down: the draft expires by itself after bot.draft_ttl
+
+
+def _submit(ctx: Context, draft: dict[str, Any]) -> HandlerResult:
+    ticket = ctx.services.disputes.submit(ctx.openid, draft, f"{ctx.openid}:{draft.get('id', '')}")
     ctx.clear_state()
-    return "已取消。"
+    _forget_draft(ctx)
+    hours = ctx.config.bot.response_hours
+    if ticket.spooled:
+        ctx.count("report", "spooled")
+        return ctx.texts.get("dispute_spooled", hours=hours)
+    ctx.count("report", "submitted")
+    return ctx.texts.get("dispute_submitted", ticket=ticket.id, hours=hours)

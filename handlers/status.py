@@ -1,14 +1,55 @@
-"""A villager's own tickets (我的事项) and the satisfaction rating. Placeholder until issue 4 lands."""
+"""A villager's own tickets (查询, 我的事项, a ticket id) and the satisfaction rating after closing.
+
+A villager only ever sees their own tickets: an id that belongs to someone else answers exactly as
+an id that does not exist ("没有找到").
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from bot.disputes.flow import normalize
+from bot.disputes.tickets import TZ, Ticket, TicketError
 from handlers.context import Context, HandlerResult
+
+MAX_LISTED = 5
+
+
+def _date(ts: float, fmt: str = "%Y-%m-%d") -> str:
+    return datetime.fromtimestamp(ts, TZ).strftime(fmt)
 
 
 def lookup(message: Any, ctx: Context, ticket_id: str | None = None) -> HandlerResult:
-    return "您还没有反映过事项。"
+    """One ticket by id, or the villager's latest tickets."""
+    disputes = ctx.services.disputes
+    ctx.count("status", "id" if ticket_id else "list")
+    if ticket_id:
+        ticket = disputes.get(ticket_id)
+        if ticket is None or ticket.openid != ctx.openid:
+            return ctx.texts.get("status_not_found", ticket=ticket_id)
+        return describe(ctx, ticket)
+    tickets = disputes.for_villager(ctx.openid)
+    if not tickets:
+        return ctx.texts.get("status_none")
+    lines = [ctx.texts.get("status_header")]
+    for ticket in tickets[:MAX_LISTED]:
+        lines.append(ctx.texts.get("status_line", ticket=ticket.id, date=_date(ticket.created_at, "%m-%d"),
+                                   kind=disputes.kind_label(ticket.kind), state=disputes.state_label(ticket.state)))
+    lines.append(ctx.texts.get("status_footer"))
+    return "\n".join(lines)
+
+
+def describe(ctx: Context, ticket: Ticket) -> str:
+    disputes = ctx.services.disputes
+    text = ctx.texts.get("status_detail", ticket=ticket.id, date=_date(ticket.created_at, "%Y-%m-%d %H:%M"),
+                         kind=disputes.kind_label(ticket.kind), village=ticket.village or "-",
+                         state=disputes.state_label(ticket.state))
+    if ticket.outcome:
+        text += "\n" + ctx.texts.get("status_outcome", outcome=ticket.outcome)
+    elif ticket.is_open and ticket.first_response_at is None:
+        text += "\n" + ctx.texts.get("status_due", due=_date(ticket.due_at, "%m月%d日%H:%M"))
+    return text
 
 
 def my_tickets(message: Any, ctx: Context) -> HandlerResult:
@@ -16,5 +57,19 @@ def my_tickets(message: Any, ctx: Context) -> HandlerResult:
 
 
 def rate(message: Any, ctx: Context) -> HandlerResult:
+    """The answer to "请打个分（1-5）"; anything else is handled as a new message."""
+    ticket_id = (ctx.state or {}).get("ticket", "")
+    said = message.content if message.type == "text" else getattr(message, "recognition", "") or ""
+    answer = normalize(said or "")
     ctx.clear_state()
-    return "谢谢您的评价。"
+    if answer in {"1", "2", "3", "4", "5"} and ticket_id:
+        try:
+            ctx.services.disputes.record_rating(ticket_id, ctx.openid, int(answer))
+            ctx.count("rating", answer)
+        except TicketError:
+            pass  # not their ticket or not closed: nothing to store, the thanks is harmless
+        return ctx.texts.get("dispute_rating_thanks")
+    ctx.state = None
+    from handlers import ROUTES
+
+    return ROUTES.route(message, None).handler(message, ctx)
