@@ -101,9 +101,17 @@ class MenuItem:
     sub_button: tuple["MenuItem", ...] = ()
 
 
+DEFAULT_MENU = (
+    MenuItem("法律咨询", key="MENU_ASK"),
+    MenuItem("我要反映", key="MENU_REPORT"),
+    MenuItem("更多服务", sub_button=(MenuItem("本周普法", key="MENU_WEEKLY"), MenuItem("我的事项", key="MENU_MY_TICKETS"),
+                                  MenuItem("联系我们", key="MENU_CONTACT"))),
+)
+
+
 @dataclass(frozen=True)
 class MenuConfig:
-    button: tuple[MenuItem, ...] = ()
+    button: tuple[MenuItem, ...] = DEFAULT_MENU
 
 
 @dataclass(frozen=True)

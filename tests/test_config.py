@@ -62,3 +62,7 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
     path.write_text("[bot\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="broken.toml"):
         config_mod.load(path, environ={})
+
+
+def test_the_documented_menu_is_the_default_menu() -> None:
+    assert config_mod.load(config_mod.EXAMPLE_CONFIG, environ={}).menu == config_mod.MenuConfig()

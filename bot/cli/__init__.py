@@ -88,7 +88,10 @@ def menu_push(dry_run: bool) -> None:
     from bot.menu import menu_json
 
     config = load_config()
-    body = menu_json(config.menu)
+    try:
+        body = menu_json(config.menu)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     if dry_run:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return

@@ -322,7 +322,8 @@ class StandinState:
 
     def _deliver(self, openid: str, kind: str, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
         msg = {"seq": next(self._seq), "openid": openid, "kind": kind,
-               "msgtype": body.get("msgtype", kind), "body": body, "at": self.clock(), **extra}
+               "msgtype": body.get("msgtype", kind), "body": body, "at": self.clock(),
+               "text": _readable(kind, body), **extra}
         self.messages.append(msg)
         return msg
 
@@ -510,3 +511,18 @@ class StandinState:
                 if str(record["msg_id"]) == str(msg_id):
                     return {"msg_id": record["msg_id"], "msg_status": record["msg_status"]}
             raise ApiError(40007)  # stand-in choice: the docs name no errcode
+
+
+def _readable(kind: str, body: dict[str, Any]) -> str:
+    """What the villager would read, for the simulator and for assertions."""
+    if kind == "template":
+        values = [str(v.get("value", "")) for v in (body.get("data") or {}).values() if isinstance(v, dict)]
+        return "［模板消息］" + "；".join(values)
+    msgtype = body.get("msgtype", "")
+    obj = body.get(msgtype) if isinstance(body.get(msgtype), dict) else {}
+    if msgtype == "text":
+        return str(obj.get("content", ""))
+    if msgtype == "news":
+        articles = obj.get("articles") or [{}]
+        return "［图文］" + str(articles[0].get("title", ""))
+    return f"［{msgtype or kind}］"
