@@ -1,0 +1,48 @@
+"""``pufabot report --from 2026-01-01 --to 2026-12-31 [--out DIR]``: the yearly figures as files.
+
+Writes ``report-<from>-<to>.md`` (the Markdown report), ``figures-<from>-<to>.csv`` (every figure,
+in total, by month, village and kind) and ``unanswered-<from>-<to>.csv`` (the knowledge base's to-do
+list) into DIR (default: the current directory), then prints a one-line summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli import load_config
+
+
+@click.command("report")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day (included), YYYY-MM-DD.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Directory to write the files into (created if missing).")
+def report(start: str, end: str, out_dir: Path) -> None:
+    """Write the report of the law-based-government figures (Markdown and CSV)."""
+    from bot import report_export, stats
+    from bot.services import build_services
+
+    try:
+        period = stats.Period.parse(start, end)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    services = build_services(load_config())
+    try:
+        result = stats.build_report(services, period)
+        kind_label, topic_title = report_export.labels_for(services)
+        config = services.config
+        files = {
+            f"report-{period.start}-{period.end}.md": report_export.markdown(
+                result, config.bot.township, kind_label, topic_title, config.posts.timezone),
+            f"figures-{period.start}-{period.end}.csv": report_export.figures_csv(result, kind_label),
+            f"unanswered-{period.start}-{period.end}.csv": report_export.unanswered_csv(result),
+        }
+    finally:
+        services.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, body in files.items():
+        (out_dir / name).write_text(body, encoding="utf-8")
+        click.echo(f"已写入 {out_dir / name}")
+    click.echo(report_export.summary_line(result))

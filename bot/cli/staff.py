@@ -1,0 +1,97 @@
+"""``pufabot staff``: console accounts — add, passwd, disable, enable, list.
+
+Thin commands over ``bot.console.accounts.StaffAccounts`` (Redis only: no app, no knowledge base).
+Passwords are prompted twice without echo, or read from standard input with ``--password-stdin``
+(for scripts); they never appear on the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from bot.cli import load_config
+from bot.console.accounts import ROLES, AccountError, StaffAccounts
+
+
+def _accounts() -> StaffAccounts:
+    from bot import redisconn
+    from bot.keys import Keys
+
+    config = load_config()
+    web = config.web
+    return StaffAccounts(redisconn.connect(config.redis), Keys(config.redis.key_prefix),
+                         web.login_max_failures, web.login_lockout_seconds)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次"))
+
+
+def _run(action: object) -> None:
+    try:
+        action()  # type: ignore[operator]
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("staff")
+def staff() -> None:
+    """Staff console accounts (村民说事室 工作人员)."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="mediator", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def add(name: str, role: str, password_stdin: bool) -> None:
+    """Create an account (mediator or admin)."""
+    store = _accounts()
+    _run(lambda: store.add(name, _password(password_stdin), role))
+    click.echo(f"已创建{'管理员' if role == 'admin' else '调解员'}账号 {name}。")
+
+
+@staff.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def passwd(name: str, password_stdin: bool) -> None:
+    """Set a new password (signs the account out everywhere, clears a lockout)."""
+    store = _accounts()
+    _run(lambda: store.set_password(name, _password(password_stdin)))
+    click.echo(f"已修改 {name} 的密码，原有登录已全部退出。")
+
+
+@staff.command("disable")
+@click.argument("name")
+def disable(name: str) -> None:
+    """Disable an account (signs it out everywhere)."""
+    store = _accounts()
+    _run(lambda: store.set_disabled(name, True))
+    click.echo(f"已停用账号 {name}。")
+
+
+@staff.command("enable")
+@click.argument("name")
+def enable(name: str) -> None:
+    """Enable a disabled account again."""
+    store = _accounts()
+    _run(lambda: store.set_disabled(name, False))
+    click.echo(f"已启用账号 {name}。")
+
+
+@staff.command("list")
+def list_cmd() -> None:
+    """List the accounts."""
+    users = _accounts().list()
+    if not users:
+        click.echo("还没有账号。用 pufabot staff add 姓名 --role admin 创建。")
+        return
+    for user in users:
+        role = "管理员" if user.is_admin else "调解员"
+        status = "已停用" if user.disabled else "正常"
+        created = time.strftime("%Y-%m-%d", time.localtime(user.created_at)) if user.created_at else ""
+        click.echo(f"{user.name}\t{role}\t{status}\t{created}")

@@ -1,0 +1,234 @@
+"""Staff accounts, login lockout and signed-in sessions, in Redis (no Flask: the CLI uses it too).
+
+Guarantees:
+- Passwords are stored only as argon2id hashes; a login against an unknown name costs the same
+  hash verification as a real one, so timing does not tell which names exist.
+- Every login *attempt* on a name is counted before the password is checked (one Lua script, so
+  parallel guesses cannot slip past the limit). After ``max_failures`` attempts without a success
+  within ``lockout_seconds`` the name is locked for ``lockout_seconds`` from the last counted
+  attempt that reached the limit; a success clears the counter.
+- A session is a random id whose record lives in Redis and expires after ``session_seconds`` idle.
+  Disabling an account or changing its password ends all of its sessions at once, and every
+  request re-reads the account, so a role change or a disable takes effect immediately.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bot.keys import Keys
+
+ROLES = ("mediator", "admin")
+NAME_RE = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}")
+MIN_PASSWORD = 8
+SESSION_SECONDS = 12 * 3600
+
+# KEYS[1] = the name's attempt counter; ARGV[1] = lockout seconds, ARGV[2] = max attempts.
+# Returns the attempt number. The window starts at the first attempt and restarts at the locking one.
+_COUNT_ATTEMPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+class AccountError(ValueError):
+    """A refused account change; the message is staff-facing Chinese."""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    name: str
+    role: str
+    disabled: bool = False
+    created_at: float = 0.0
+    password_version: int = 0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """``ok`` with the user, or ``reason``: bad | locked | disabled (``retry_after`` seconds)."""
+
+    ok: bool
+    user: StaffUser | None = None
+    reason: str = ""
+    retry_after: int = 0
+
+
+def _user_from(data: dict[str, str]) -> StaffUser | None:
+    if not data or "role" not in data:
+        return None
+    return StaffUser(name=data["name"], role=data["role"], disabled=data.get("disabled") == "1",
+                     created_at=float(data.get("created_at", 0)), password_version=int(data.get("pwv", 0)))
+
+
+class StaffAccounts:
+    def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, lockout_seconds: int = 900,
+                 session_seconds: int = SESSION_SECONDS, hasher: PasswordHasher | None = None):
+        self.redis = redis
+        self.keys = keys
+        self.max_failures = max(1, max_failures)
+        self.lockout_seconds = max(1, lockout_seconds)
+        self.session_seconds = session_seconds
+        self.hasher = hasher or PasswordHasher()
+        self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
+
+    # -- accounts -------------------------------------------------------------------------------
+    def get(self, name: str) -> StaffUser | None:
+        return _user_from(self.redis.hgetall(self.keys.staff_user(name)))
+
+    def list(self) -> list[StaffUser]:
+        names = sorted(self.redis.smembers(self.keys.staff_users()))
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.hgetall(self.keys.staff_user(name))
+        return [u for u in (_user_from(d) for d in pipe.execute()) if u is not None]
+
+    def add(self, name: str, password: str, role: str) -> StaffUser:
+        if not NAME_RE.fullmatch(name):
+            raise AccountError("用户名须为 2-32 个汉字、字母、数字或 _ . -")
+        if role not in ROLES:
+            raise AccountError(f"角色须为 {' 或 '.join(ROLES)}")
+        _check_password(password)
+        record = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
+                  "created_at": str(time.time()), "pwv": "1"}
+        # HSETNX on the role makes a concurrent double "add" create one account, not overwrite it.
+        if not self.redis.hsetnx(self.keys.staff_user(name), "role", role):
+            raise AccountError(f"用户 {name} 已存在")
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.staff_user(name), mapping=record)
+        pipe.sadd(self.keys.staff_users(), name)
+        pipe.execute()
+        return self._require(name)
+
+    def set_password(self, name: str, password: str) -> None:
+        self._require(name)
+        _check_password(password)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.staff_user(name), "hash", self.hasher.hash(password))
+        pipe.hincrby(self.keys.staff_user(name), "pwv", 1)
+        pipe.delete(self.keys.staff_login_failures(name))
+        pipe.execute()
+        self.end_sessions(name)
+
+    def set_disabled(self, name: str, disabled: bool = True) -> None:
+        self._require(name)
+        self.redis.hset(self.keys.staff_user(name), "disabled", "1" if disabled else "0")
+        if disabled:
+            self.end_sessions(name)
+
+    def _require(self, name: str) -> StaffUser:
+        user = self.get(name)
+        if user is None:
+            raise AccountError(f"没有用户 {name}")
+        return user
+
+    # -- login ------------------------------------------------------------------------------------
+    def authenticate(self, name: str, password: str) -> LoginResult:
+        """Check a login; counts the attempt first (see module doc)."""
+        name = name.strip()[:64]
+        key = self.keys.staff_login_failures(name)
+        attempt = int(self._count_attempt(keys=[key], args=[self.lockout_seconds, self.max_failures]))
+        if attempt > self.max_failures:
+            return LoginResult(False, reason="locked", retry_after=self._ttl(key))
+        data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
+        if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
+            if attempt == self.max_failures:
+                return LoginResult(False, reason="locked", retry_after=self._ttl(key))
+            return LoginResult(False, reason="bad")
+        user = _user_from(data)
+        self.redis.delete(key)
+        if user is None or user.disabled:
+            return LoginResult(False, reason="disabled")
+        if self.hasher.check_needs_rehash(data["hash"]):
+            self.redis.hset(self.keys.staff_user(name), "hash", self.hasher.hash(password))
+        return LoginResult(True, user=user)
+
+    def _verify(self, stored: str, password: str) -> bool:
+        try:
+            return bool(self.hasher.verify(stored, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _ttl(self, key: str) -> int:
+        return max(1, int(self.redis.ttl(key)))
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def start_session(self, user: StaffUser, ip: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.staff_session(sid), mapping={
+            "name": user.name, "pwv": str(user.password_version), "since": str(time.time()), "ip": ip})
+        pipe.expire(self.keys.staff_session(sid), self.session_seconds)
+        pipe.sadd(self.keys.staff_user_sessions(user.name), sid)
+        pipe.expire(self.keys.staff_user_sessions(user.name), self.session_seconds)
+        pipe.execute()
+        return sid
+
+    def resume_session(self, sid: str) -> StaffUser | None:
+        """The signed-in user of a session id, or None (expired, ended, disabled, password changed)."""
+        if not sid:
+            return None
+        skey = self.keys.staff_session(sid)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(skey)
+        pipe.expire(skey, self.session_seconds)
+        record = pipe.execute()[0]
+        if not record:
+            return None
+        user = self.get(record["name"])
+        if user is None or user.disabled or str(user.password_version) != record.get("pwv"):
+            self.redis.delete(skey)
+            return None
+        return user
+
+    def end_session(self, sid: str) -> None:
+        record = self.redis.hgetall(self.keys.staff_session(sid))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self.keys.staff_session(sid))
+        if record.get("name"):
+            pipe.srem(self.keys.staff_user_sessions(record["name"]), sid)
+        pipe.execute()
+
+    def end_sessions(self, name: str) -> None:
+        sids = self.redis.smembers(self.keys.staff_user_sessions(name))
+        pipe = self.redis.pipeline(transaction=True)
+        for sid in sids:
+            pipe.delete(self.keys.staff_session(sid))
+        pipe.delete(self.keys.staff_user_sessions(name))
+        pipe.execute()
+
+
+_DUMMY_HASHES: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random password with the hasher's cost, so unknown names cost a real verify."""
+    params = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hasher.hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[params]
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
+    if password.strip() != password:
+        raise AccountError("密码首尾不能有空格")
+
+
+def accounts_for(services: Any) -> StaffAccounts:
+    """The account store on the services' Redis, with the config's lockout rules."""
+    web = services.config.web
+    return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds)

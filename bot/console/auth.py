@@ -1,0 +1,168 @@
+"""The console's gate: login, logout, the signed-in staff member, CSRF and role checks.
+
+Every request to the ``staff`` blueprint passes ``_gate`` first:
+- a POST without the form's ``csrf_token`` equal to the one in the signed session cookie is refused
+  (400) before anything else happens, the login form included;
+- anyone not signed in is sent to the login page (pages and actions alike); only the login page
+  and the stylesheet are open;
+- ``g.staff`` is the account re-read from Redis on every request (disable and role changes apply
+  at once). ``admin_required`` refuses mediators with 403.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import ipaddress
+import secrets
+from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from bot.console.accounts import StaffAccounts
+from bot.console.audit import AuditLog
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+OPEN_ENDPOINTS = {"staff.login", "staff.static"}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def services() -> Any:
+    return current_app.extensions["pufabot"]
+
+
+def console() -> Any:
+    return current_app.extensions["pufabot.console"]
+
+
+def accounts() -> StaffAccounts:
+    return console().accounts  # type: ignore[no-any-return]
+
+
+def audit_log() -> AuditLog:
+    return console().audit  # type: ignore[no-any-return]
+
+
+def text(key: str, **values: Any) -> str:
+    return services().texts.get(key, **values)  # type: ignore[no-any-return]
+
+
+def client_ip() -> str:
+    """The browser's address; behind a local reverse proxy, the last address it forwarded."""
+    remote = request.remote_addr or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and _is_loopback(remote):
+        return forwarded.split(",")[-1].strip()[:64]
+    return remote
+
+
+def _is_loopback(addr: str) -> bool:
+    try:
+        return ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+def record(action: str, target: str = "", detail: str = "") -> None:
+    """One audit entry for the signed-in staff member (or the name tried, for logins)."""
+    who = g.staff.name if g.get("staff") else ""
+    audit_log().record(who, action, target, detail, client_ip())
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return str(token)
+
+
+@bp.app_template_global("csrf_field")
+def csrf_field() -> Any:
+    from markupsafe import Markup
+
+    return Markup(f'<input type="hidden" name="csrf_token" value="{csrf_token()}">')
+
+
+@bp.before_request
+def _gate() -> Response | None:
+    g.staff = None
+    if request.endpoint == "staff.static":
+        return None
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        expected = session.get("csrf", "")
+        if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+            return _page("staff_message.html", 400, message=text("console_csrf_failed"))
+    g.staff = accounts().resume_session(session.get("sid", ""))
+    if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
+        if request.method == "GET":
+            flash(text("console_login_needed"))
+        return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
+    return None
+
+
+def admin_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not g.staff.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _page(template: str, status: int, **context: Any) -> Response:
+    return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+@bp.errorhandler(403)
+def _forbidden(exc: Any) -> Response:
+    return _page("staff_message.html", 403, message=text("console_forbidden"))
+
+
+@bp.errorhandler(404)
+def _not_found(exc: Any) -> Response:
+    return _page("staff_message.html", 404, message=text("console_not_found"))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/staff") and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("staff.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if g.staff is not None:
+            return redirect(url_for("staff.queue"))
+        return render_template("staff_login.html", next=request.args.get("next", ""))
+    name = request.form.get("username", "").strip()
+    result = accounts().authenticate(name, request.form.get("password", ""))
+    if not result.ok:
+        action = "login_locked" if result.reason == "locked" else "login_failed"
+        audit_log().record(name[:64], action, "", result.reason, client_ip())
+        key = {"locked": "console_login_locked", "disabled": "console_login_disabled"}.get(
+            result.reason, "console_login_bad")
+        message = text(key, minutes=max(1, (result.retry_after + 59) // 60))
+        return _page("staff_login.html", 429 if result.reason == "locked" else 401,
+                     error=message, next=request.form.get("next", ""), username=name)
+    session.clear()
+    session.permanent = True
+    session["sid"] = accounts().start_session(result.user, client_ip())
+    session["csrf"] = secrets.token_urlsafe(32)
+    g.staff = result.user
+    record("login")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    record("logout")
+    accounts().end_session(session.get("sid", ""))
+    session.clear()
+    flash(text("console_logged_out"))
+    return redirect(url_for("staff.login"))

@@ -1,0 +1,76 @@
+"""How the console shows times, ages, states, kinds and outcomes (pure; registered as Jinja filters).
+
+Times are shown in the configured timezone (``posts.timezone``, Beijing time by default), since
+that is the clock the township office works by.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+STATE_NAMES = {"new": "待认领", "claimed": "已认领", "mediating": "调解中", "resolved": "已办结",
+               "referred": "已转办", "closed": "已结案"}
+STATE_ORDER = ("new", "claimed", "mediating", "resolved", "referred", "closed")
+CONTACT_NAMES = {"visit": "希望上门", "call": "电话联系", "none": "不需联系"}
+OUTCOMES = ("调解成功", "调解不成", "转12345", "转司法所", "转法院", "转派出所")
+# The outcome "转X" hands the case to X.
+REFERRAL_TARGETS = {"转12345": "12345热线", "转司法所": "司法所", "转法院": "法院", "转派出所": "派出所"}
+HISTORY_NAMES = {"submitted": "村民提交", "claimed": "认领", "released": "放弃认领", "state": "状态变更",
+                 "note": "内部备注", "visit": "安排走访", "reply": "回复村民", "rating_asked": "请村民评价",
+                 "rated": "村民评价", "returned_to_queue": "认领超时，退回待认领"}
+WHO_NAMES = {"villager": "村民", "system": "系统"}
+
+
+def state_value(state: Any) -> str:
+    return str(getattr(state, "value", state) or "")
+
+
+def state_name(state: Any) -> str:
+    value = state_value(state)
+    return STATE_NAMES.get(value, value)
+
+
+def local_time(ts: float | None, tz: str = "Asia/Shanghai", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if not ts:
+        return ""
+    return datetime.fromtimestamp(float(ts), ZoneInfo(tz)).strftime(fmt)
+
+
+def age(ts: float | None, now: float | None = None) -> str:
+    """"3天5小时", "2小时", "12分钟": how long ago, coarse enough to read at a glance."""
+    if not ts:
+        return ""
+    seconds = max(0, int((now if now is not None else time.time()) - float(ts)))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时"
+    return f"{max(1, rest // 60)}分钟"
+
+
+def kind_name(kind: str, texts: Any) -> str:
+    """The kind's Chinese label from the dispute wording (``kind_<kind>``), else the raw value."""
+    for key in (f"kind_{kind}", f"dispute_kind_{kind}"):
+        if texts is not None and key in texts:
+            return str(texts.get(key))
+    return kind
+
+
+def history_name(what: str) -> str:
+    return HISTORY_NAMES.get(what, what)
+
+
+def who_name(who: str) -> str:
+    return WHO_NAMES.get(who, who)
+
+
+def map_link(lat: Any, lng: Any, label: str = "") -> str:
+    """A map link for a WeChat location (GCJ-02 coordinates, which AMap uses too)."""
+    from urllib.parse import quote
+
+    return f"https://uri.amap.com/marker?position={lng},{lat}&name={quote(label or '村民位置')}&coordinate=gaode"

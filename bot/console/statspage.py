@@ -1,0 +1,80 @@
+"""``/staff/stats``: the report's figures for a chosen date range, with SVG charts; CSV downloads.
+
+Open to every signed-in staff member (the figures hold no personal data; unanswered questions
+were masked before they were counted). The default range is this year up to today.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+from werkzeug.wrappers import Response
+
+from bot import report_export, stats
+from bot.console.auth import bp, services
+from bot.console.charts import bar_chart
+
+SUMMARY = ("requests_total", "consultations", "received", "resolved", "mediation_rate", "risks_found",
+           "risks_resolved", "response_rate", "solve_rate", "satisfaction_rate")
+
+
+def _period() -> tuple[stats.Period, str]:
+    """The requested period, or this year and an error message when the dates are unusable."""
+    tz = services().config.posts.timezone
+    default = stats.Period.this_year(tz)
+    start, end = request.args.get("from", ""), request.args.get("to", "")
+    if not start and not end:
+        return default, ""
+    try:
+        return stats.Period.parse(start or default.start.isoformat(), end or default.end.isoformat()), ""
+    except ValueError as exc:
+        return default, str(exc)
+
+
+def charts(report: stats.Report, kind_label: Any) -> list[Any]:
+    months = [m for m, _ in report.by_month]
+    by_month = [f for _, f in report.by_month]
+    out = [
+        bar_chart("每月受理与化解纠纷（件）", months, [
+            ("受理", [f.received for f in by_month]), ("化解", [f.resolved for f in by_month]),
+            ("转办", [f.referred for f in by_month])]),
+        bar_chart("每月接待咨询（人次）", months, [
+            ("智能问答", [f.consultations_bot for f in by_month]),
+            ("工作人员", [f.consultations_staff for f in by_month])]),
+        bar_chart("每月响应率、解决率、满意率", months, [
+            ("响应率", [f.response_rate for f in by_month]), ("解决率", [f.solve_rate for f in by_month]),
+            ("满意率", [f.satisfaction_rate for f in by_month])], percent=True),
+        bar_chart("各村受理与化解（件）", [v for v, _ in report.by_village], [
+            ("受理", [f.received for _, f in report.by_village]),
+            ("化解", [f.resolved for _, f in report.by_village])]),
+        bar_chart("各类纠纷受理与化解（件）", [kind_label(k) for k, _ in report.by_kind], [
+            ("受理", [f.received for _, f in report.by_kind]),
+            ("化解", [f.resolved for _, f in report.by_kind])]),
+    ]
+    return out
+
+
+@bp.get("/stats")
+def stats_page() -> str:
+    svc = services()
+    period, error = _period()
+    report = stats.build_report(svc, period)
+    kind_label, topic_title = report_export.labels_for(svc)
+    return render_template("staff_stats.html", report=report, period=period, error=error, labels=stats.LABELS,
+                           summary=SUMMARY, columns=report_export.TICKET_COLUMNS, show=stats.show,
+                           charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
+                           ident=str)
+
+
+@bp.get("/stats.csv")
+def stats_csv() -> Response:
+    svc = services()
+    period, _ = _period()
+    report = stats.build_report(svc, period)
+    kind_label, _ = report_export.labels_for(svc)
+    which = request.args.get("table", "figures")
+    body = report_export.unanswered_csv(report) if which == "unanswered" else \
+        report_export.figures_csv(report, kind_label)
+    name = f"{'unanswered' if which == 'unanswered' else 'figures'}-{period.start}-{period.end}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

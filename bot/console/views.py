@@ -1,0 +1,218 @@
+"""The pages staff read: the queue, one ticket, and its photos and voice through a media proxy.
+
+- Queue (``/staff/``): the default view is the open work, unclaimed tickets first (oldest first,
+  they have waited longest), then claimed and in-mediation ones; filters by state, village, kind,
+  age and overdue; counts per state; an overdue badge on tickets past ``due_at`` without a
+  response; pages of ``PAGE`` tickets. Cost: one list call per state shown plus one ticket fetch.
+- Ticket (``/staff/tickets/<id>``): everything the villager sent, history and internal notes. The
+  phone number is not on the page until a staff member asks for it (a POST, logged in the audit).
+- Media (``/staff/media/<media_id>?ticket=<id>``): streams a voice or photo from WeChat, only when
+  that media id is attached to that ticket (no open proxy to WeChat's media store).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, g, render_template, request
+from werkzeug.wrappers import Response
+
+from bot.console import display
+from bot.console.auth import bp, console, record, services, text
+
+PAGE = 30
+OPEN_VIEW = ("new", "claimed", "mediating")
+AGE_NAMES = {"": "不限", "1d": "24小时内", "3d": "超过3天", "7d": "超过7天", "30d": "超过30天"}
+OLDER_THAN_DAYS = {"3d": 3, "7d": 7, "30d": 30}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    state: str = ""  # "" = the open work (new, claimed, mediating); "all" = every state
+    village: str = ""
+    kind: str = ""
+    age: str = ""
+    overdue: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any, villages: tuple[str, ...], kinds: tuple[str, ...]) -> "QueueFilters":
+        state = args.get("state", "")
+        try:
+            page = max(1, min(int(args.get("page", 1)), 10_000))
+        except ValueError:
+            page = 1
+        return cls(state=state if state in (*display.STATE_ORDER, "all") else "",
+                   village=args.get("village", "") if args.get("village", "") in villages else "",
+                   kind=args.get("kind", "") if args.get("kind", "") in kinds else "",
+                   age=args.get("age", "") if args.get("age", "") in AGE_NAMES else "",
+                   overdue=args.get("overdue") == "1", page=page)
+
+    def states(self) -> tuple[str | None, ...]:
+        if self.state == "all":
+            return (None,)
+        return (self.state,) if self.state else OPEN_VIEW
+
+    def window(self, now: float) -> tuple[float | None, float | None]:
+        """(since, until) on created_at for the age filter."""
+        if self.age == "1d":
+            return now - 86400, None
+        days = OLDER_THAN_DAYS.get(self.age)
+        return (None, now - days * 86400) if days else (None, None)
+
+    def query(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments of this view with some changed (for links)."""
+        values = {"state": self.state, "village": self.village, "kind": self.kind, "age": self.age,
+                  "overdue": "1" if self.overdue else "", "page": self.page, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None, 1) or (k == "page" and v != 1)}
+
+
+def _kinds() -> tuple[str, ...]:
+    from bot.disputes.tickets import KINDS
+
+    return tuple(KINDS)
+
+
+def page_of(filters: QueueFilters, disputes: Any, now: float) -> tuple[list[Any], int]:
+    """The tickets of the requested page across the states shown, in order, and the total."""
+    since, until = filters.window(now)
+    offset, want = (filters.page - 1) * PAGE, PAGE
+    tickets: list[Any] = []
+    total = 0
+    for state in filters.states():
+        # Open work reads oldest first (longest waiting on top); finished work newest first.
+        rows, n = disputes.list(state=state, village=filters.village or None, kind=filters.kind or None,
+                                since=since, until=until, overdue=True if filters.overdue else None,
+                                offset=max(0, offset - total), limit=max(want, 1),
+                                oldest_first=state in OPEN_VIEW)
+        taken = list(rows)[:want]
+        tickets += taken
+        want -= len(taken)
+        total += n
+    return tickets, total
+
+
+@bp.get("/")
+def queue() -> str:
+    svc = services()
+    now = time.time()
+    kinds = _kinds()
+    filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
+    tickets, total = page_of(filters, svc.disputes, now)
+    counts = svc.disputes.counts_by_state()
+    pages = max(1, (total + PAGE - 1) // PAGE)
+    return render_template("staff_queue.html", tickets=tickets, total=total, counts=counts, f=filters,
+                           pages=pages, now=now, villages=svc.config.bot.villages, kinds=kinds,
+                           ages=AGE_NAMES, states=display.STATE_ORDER)
+
+
+def load_ticket(ticket_id: str) -> Any:
+    ticket = services().disputes.get(ticket_id) if len(ticket_id) <= 40 else None
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def ticket_page(ticket: Any, status: int = 200, phone_shown: bool = False) -> Response:
+    svc = services()
+    history = svc.disputes.history(ticket.id)
+    notes = [h for h in history if h.get("what") == "note"]
+    body = render_template(
+        "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
+        phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
+        may_act=may_act(ticket), attachments=ticket.attachments)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def may_act(ticket: Any) -> bool:
+    """Ticket actions (reply, visit, outcome, close, release) belong to its claimer or an admin."""
+    return bool(g.staff.is_admin or (ticket.claimed_by and ticket.claimed_by == g.staff.name))
+
+
+@bp.get("/tickets/<ticket_id>")
+def ticket(ticket_id: str) -> Response:
+    t = load_ticket(ticket_id)
+    record("view_ticket", t.id)
+    return ticket_page(t)
+
+
+@bp.post("/tickets/<ticket_id>/phone")
+def show_phone(ticket_id: str) -> Response:
+    t = load_ticket(ticket_id)
+    record("view_phone", t.id)
+    return ticket_page(t, phone_shown=True)
+
+
+def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
+    for item in ticket.attachments or []:
+        if item.get("media_id") == media_id:
+            return dict(item)
+    return None
+
+
+@bp.get("/media/<media_id>")
+def media(media_id: str) -> Response:
+    from bot.wechat import WeChatError
+
+    t = load_ticket(request.args.get("ticket", ""))
+    if attached_media(t, media_id) is None:
+        return Response(render_template("staff_message.html", message=text("console_media_refused")),
+                        status=403, mimetype="text/html")
+    try:
+        content, ctype = services().wechat.download_media(media_id)
+    except WeChatError as exc:
+        return Response(render_template("staff_message.html", message=text(
+            "console_media_failed", errcode=exc.errcode, errmsg=exc.errmsg)), status=502, mimetype="text/html")
+    record("view_media", t.id, media_id)
+    response = Response(content, mimetype=ctype)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.app_template_filter("state_name")
+def _state_name(state: Any) -> str:
+    return display.state_name(state)
+
+
+@bp.app_template_filter("state_value")
+def _state_value(state: Any) -> str:
+    return display.state_value(state)
+
+
+@bp.app_template_filter("local_time")
+def _local_time(ts: float | None) -> str:
+    return display.local_time(ts, services().config.posts.timezone)
+
+
+@bp.app_template_filter("age")
+def _age(ts: float | None) -> str:
+    return display.age(ts)
+
+
+@bp.app_template_filter("kind_name")
+def _kind_name(kind: str) -> str:
+    return display.kind_name(kind, services().texts)
+
+
+@bp.app_template_filter("history_name")
+def _history_name(what: str) -> str:
+    return display.history_name(what)
+
+
+@bp.app_template_filter("who_name")
+def _who_name(who: str) -> str:
+    return display.who_name(who)
+
+
+@bp.app_template_global("map_link")
+def _map_link(lat: Any, lng: Any, label: str = "") -> str:
+    return display.map_link(lat, lng, label)
+
+
+@bp.app_template_global("contact_name")
+def _contact_name(pref: str) -> str:
+    return display.CONTACT_NAMES.get(pref, pref)
