@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
@@ -37,11 +37,23 @@ class BufferedCounters:
         self._unanswered: list[str] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._day_cache: tuple[float, float, str] = (0.0, 0.0, "")
 
     def day(self, ts: float | None = None) -> str:
-        return datetime.fromtimestamp(ts or time.time(), self.tz).strftime("%Y-%m-%d")
+        """The local calendar day of ``ts`` (cached: this runs on every message)."""
+        ts = time.time() if ts is None else ts
+        start, end, day = self._day_cache
+        if start <= ts < end:
+            return day
+        local = datetime.fromtimestamp(ts, self.tz)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        day = midnight.strftime("%Y-%m-%d")
+        self._day_cache = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp(), day)
+        return day
 
     def add(self, items: Iterable[tuple[str, str]], ts: float | None = None) -> None:
+        if not items:
+            return
         day = self.day(ts)
         with self._lock:
             for metric, label in items:
