@@ -182,10 +182,20 @@ class Disputes:
         """Bring spooled reports into Redis (idempotent); the number of records replayed."""
         return self.intake.replay(on_created=self._tell_saved)
 
-    def _tell_saved(self, ticket: Ticket) -> None:
-        """A spooled report got its id: tell the villager (best effort, the window may be closed)."""
+    def _tell_saved(self, ticket: Ticket, record: dict[str, Any]) -> None:
+        """A spooled report got its id: tell the villager (best effort, the window may be closed) and
+        drop the conversation and draft that still wait for this report's confirmation."""
         self._send(ticket, self.texts.get("dispute_spool_registered", ticket=ticket.id,
                                           hours=self.config.bot.response_hours))
+        draft_id = (record.get("draft") or {}).get("id")
+        if not draft_id:
+            return
+        state = self.conversations.get(ticket.openid) or {}
+        if (state.get("draft") or {}).get("id") == draft_id:
+            self.conversations.clear(ticket.openid)
+        saved = self.conversations.get_draft(ticket.openid) or {}
+        if (saved.get("draft") or {}).get("id") == draft_id:
+            self.conversations.clear_draft(ticket.openid)
 
 
 def build(services: Any) -> Disputes:

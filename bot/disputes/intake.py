@@ -28,9 +28,16 @@ log = logging.getLogger(__name__)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 MAX_DESCRIPTION = 4000
 MAX_ATTACHMENTS = 30
-# Errors that mean "Redis is not there right now" (as opposed to a bug): the report is spooled.
+# Errors that mean "Redis cannot take the report right now" (as opposed to a bug): it is spooled.
+# OutOfMemoryError: with maxmemory-policy noeviction a full Redis refuses writes.
 UNAVAILABLE = (rx.ConnectionError, rx.TimeoutError, rx.BusyLoadingError, rx.ReadOnlyError,
-               rx.ClusterDownError, rx.TryAgainError, rx.MasterDownError)
+               rx.ClusterDownError, rx.TryAgainError, rx.MasterDownError, rx.OutOfMemoryError)
+
+
+def unavailable(exc: Exception) -> bool:
+    """Redis is down, failing over or full; not a bug of ours. (A write refused inside a Lua script
+    for lack of memory arrives as a plain ResponseError naming OOM.)"""
+    return isinstance(exc, UNAVAILABLE) or (isinstance(exc, rx.ResponseError) and "OOM command not allowed" in str(exc))
 
 
 def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], created_at: float,
@@ -61,7 +68,9 @@ class Intake:
         try:
             ticket, _ = self.store_ticket(openid, draft, idem_key, now)
             return ticket
-        except UNAVAILABLE:
+        except rx.RedisError as exc:
+            if not unavailable(exc):
+                raise
             log.warning("redis unreachable at confirm; report spooled", extra={"openid": mask_openid(openid)})
             self.spool.append({"idem_key": idem_key, "openid": openid, "draft": draft, "created_at": now})
             placeholder = ticket_from_draft("", openid, draft, now, self.response_hours)
@@ -86,6 +95,6 @@ class Intake:
             ticket, created = self.store_ticket(record["openid"], record.get("draft") or {}, record["idem_key"],
                                                 float(record.get("created_at") or 0))
             if created and on_created is not None:
-                on_created(ticket)
+                on_created(ticket, record)
 
         return self.spool.replay(submit)

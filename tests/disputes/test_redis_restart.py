@@ -51,30 +51,57 @@ def restart(server: EmbeddedRedis) -> None:
     server.start()  # same directory: the AOF brings everything acknowledged back
 
 
-def test_redis_dying_at_confirm_saves_the_report_and_it_arrives_once(own_services: Any, own_redis: EmbeddedRedis,
-                                                                    cipher: Any) -> None:
-    app = create_app(own_services.config, own_services)
-    v = wire.Villager(flask_transport(app.test_client()), TOKEN, cipher)
-    for message in ("我要反映 邻居家的狗咬了我家羊", "1", "好了", "13800000000", "1"):
+def talking_villager(services: Any, cipher: Any, *messages: str) -> wire.Villager:
+    v = wire.Villager(flask_transport(create_app(services.config, services).test_client()), TOKEN, cipher)
+    for message in messages:
         v.say(message)
-    store = own_services.disputes.intake.store
+    return v
+
+
+def confirm_while_redis_dies(v: wire.Villager, services: Any, server: EmbeddedRedis) -> str:
+    """Send the confirming "1"; Redis stops after the webhook read the state, before the ticket is stored."""
+    store = services.disputes.intake.store
     reserve = store.reserve_id
 
-    def dies_first(*args: Any) -> Any:  # the state was read, then Redis goes away
-        own_redis.stop()
+    def dies_first(*args: Any) -> Any:
+        server.stop()
         return reserve(*args)
 
     store.reserve_id = dies_first
-    saved = v.say("1")
-    assert saved.status == 200 and "已经保存" in saved.content and "不会丢失" in saved.content
-    store.reserve_id = reserve
+    try:
+        return v.say("1").content
+    finally:
+        store.reserve_id = reserve
+
+
+def test_redis_dying_at_confirm_saves_the_report_and_it_arrives_once(own_services: Any, own_redis: EmbeddedRedis,
+                                                                    cipher: Any, standin: Any) -> None:
+    v = talking_villager(own_services, cipher, "我要反映 邻居家的狗咬了我家羊", "1", "好了", "13800000000", "1")
+    saved = confirm_while_redis_dies(v, own_services, own_redis)
+    assert "已经保存" in saved and "不会丢失" in saved
     assert "系统正在维护" in v.say("查进度").content  # honest while Redis is away
     restart(own_redis)
+    standin.state.user_message(v.openid)  # the villager wrote to the account today
     assert own_services.disputes.replay_spool() == 1
-    again = v.say("1")  # the villager's confirm had not been committed: they confirm once more
     (ticket,) = own_services.disputes.for_villager(v.openid)
-    assert ticket.id in again.content and "狗咬了我家羊" in ticket.description
+    assert "狗咬了我家羊" in ticket.description
+    told = [m["text"] for m in standin.state.messages_for(v.openid)]
+    assert any(ticket.id in text and "已登记" in text for text in told)
+    assert own_services.conversations.get(v.openid) is None  # no confirmation question left hanging
+    assert own_services.conversations.get_draft(v.openid) is None
+    assert ticket.id in v.say("查进度").content
     assert own_services.disputes.replay_spool() == 0
+
+
+def test_a_confirm_repeated_before_the_replay_is_still_one_ticket(own_services: Any, own_redis: EmbeddedRedis,
+                                                                  cipher: Any) -> None:
+    v = talking_villager(own_services, cipher, "我要反映 工钱不给", "1", "好了", "不留", "3")
+    assert "已经保存" in confirm_while_redis_dies(v, own_services, own_redis)
+    restart(own_redis)
+    again = v.say("1")  # the confirmation state survived in Redis: the villager confirms once more
+    assert own_services.disputes.replay_spool() == 1
+    (ticket,) = own_services.disputes.for_villager(v.openid)
+    assert ticket.id in again.content
 
 
 def test_redis_killed_and_restarted_under_load_loses_and_doubles_nothing(own_services: Any,
@@ -115,3 +142,17 @@ def test_redis_killed_and_restarted_under_load_loses_and_doubles_nothing(own_ser
     found = Counter(t.description for t in tickets)
     assert set(found) == set(made) and set(found.values()) == {1} and total == len(made)
     assert len({t.id for t in tickets}) == total
+
+
+def test_a_full_redis_refusing_writes_spools_the_report(own_services: Any) -> None:
+    disputes, client = own_services.disputes, own_services.redis
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", "1")  # full: every write is refused with OOM
+    try:
+        spooled = disputes.submit("oTESTfullredis00000000000000", {"description": "内存满时登记"}, "full:1")
+    finally:
+        client.config_set("maxmemory", "0")
+    assert spooled.spooled
+    assert disputes.replay_spool() == 1
+    (ticket,) = disputes.for_villager("oTESTfullredis00000000000000")
+    assert ticket.description == "内存满时登记"
