@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import redis as redis_lib
 
 from bot import config as config_mod
 from bot.dev import wire
@@ -30,8 +29,17 @@ APPSECRET = "test-secret-not-real"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def pytest_generate_tests(metafunc: Any) -> None:
+    """A test module opts in to running against a single server and a Redis Cluster with
+    ``REDIS_KINDS = ("single", "cluster")``; every test of it then runs once per kind."""
+    kinds = getattr(metafunc.module, "REDIS_KINDS", None)
+    if kinds and "redis_url" in metafunc.fixturenames:
+        params = [pytest.param(k, marks=[pytest.mark.cluster] if k == "cluster" else []) for k in kinds]
+        metafunc.parametrize("redis_url", params, indirect=True)
+
+
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def single_redis_url() -> Iterator[str]:
     url = os.environ.get("REDIS_URL")
     if url:
         yield url
@@ -45,9 +53,36 @@ def redis_url() -> Iterator[str]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def cluster_redis_url() -> Iterator[str]:
+    """``REDIS_CLUSTER_URL``, or a real 3-primary/3-replica cluster on loopback started once."""
+    url = os.environ.get("REDIS_CLUSTER_URL")
+    if url:
+        yield url
+        return
+    from tests.scale.servers import LocalCluster, missing_binaries
+
+    missing = missing_binaries("redis-server", "redis-cli")
+    if missing:
+        pytest.skip(f"Redis Cluster tests need {' and '.join(missing)} (Debian package redis-server)")
+    directory = Path(tempfile.mkdtemp(prefix="pbcluster"))
+    with LocalCluster(directory) as cluster:
+        yield cluster.url
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url(request: Any) -> str:
+    """The single server, or the cluster (``redis+cluster://``) for modules that opted in."""
+    kind = getattr(request, "param", "single")
+    return str(request.getfixturevalue(f"{kind}_redis_url"))
+
+
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[Any]:
-    client = redis_lib.Redis.from_url(redis_url, decode_responses=True)
+    from tests.scale.servers import client_for
+
+    client = client_for(redis_url)  # RedisCluster for a cluster URL; flushdb empties every primary
     client.flushdb()
     yield client
     client.flushdb()

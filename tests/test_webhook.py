@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from bot.dev import wire
 from tests.conftest import TOKEN
 
+REDIS_KINDS = ("single", "cluster")
+
 
 def test_wechat_url_check_echoes_echostr_only_when_signed(client: Any) -> None:
     push = wire.sign_push(TOKEN, "")
