@@ -1,0 +1,74 @@
+"""``pufabot staff``: the operator creates, lists, re-keys and stops console accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.console.accounts import StaffAccounts
+from bot.keys import Keys
+
+
+@pytest.fixture
+def run(tmp_path: Path, redis_url: str, redis_client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[redis]\nurl = "{redis_url}"\n[log]\nlevel = "WARNING"\n', encoding="utf-8")
+    monkeypatch.setenv("PUFABOT_CONFIG", str(path))
+
+    def invoke(*args: str, input: str | None = None) -> Any:
+        return CliRunner().invoke(cli, ["staff", *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def store(redis_client: Any) -> StaffAccounts:
+    return StaffAccounts(redis_client, Keys("pufabot"))
+
+
+def test_add_prompts_twice_for_the_password_and_creates_the_account(run: Any, store: StaffAccounts) -> None:
+    result = run("add", "张调解", "--role", "mediator", input="correct-horse-42\ncorrect-horse-42\n")
+    assert result.exit_code == 0, result.output
+    assert "已创建调解员账号 张调解。" in result.output and "correct-horse-42" not in result.output
+    assert store.authenticate("张调解", "correct-horse-42").ok
+
+
+def test_add_reads_the_password_from_stdin_for_scripts(run: Any, store: StaffAccounts) -> None:
+    result = run("add", "王管理", "--role", "admin", "--password-stdin", input="s3cret-admin-pw\n")
+    assert result.exit_code == 0, result.output
+    assert store.get("王管理").is_admin and store.authenticate("王管理", "s3cret-admin-pw").ok
+
+
+def test_refusals_are_explained_in_chinese_with_a_failing_exit_code(run: Any) -> None:
+    assert "至少 8 位" in run("add", "张调解", "--password-stdin", input="short\n").output
+    run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
+    again = run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
+    assert again.exit_code == 1 and "已存在" in again.output
+    assert run("add", "李调解", "--role", "boss", "--password-stdin", input="x" * 10).exit_code == 2
+    missing = run("disable", "没有这个人")
+    assert missing.exit_code == 1 and "没有用户 没有这个人" in missing.output
+
+
+def test_passwd_changes_the_password_and_signs_the_account_out(run: Any, store: StaffAccounts) -> None:
+    run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
+    session = store.start_session(store.get("张调解"), "10.0.0.1")
+    result = run("passwd", "张调解", "--password-stdin", input="brand-new-pass-7\n")
+    assert result.exit_code == 0 and "原有登录已全部退出" in result.output
+    assert store.resume_session(session) is None
+    assert store.authenticate("张调解", "brand-new-pass-7").ok and not store.authenticate("张调解", "correct-horse-42").ok
+
+
+def test_disable_enable_and_list(run: Any, store: StaffAccounts) -> None:
+    assert "还没有账号" in run("list").output
+    run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
+    run("add", "王管理", "--role", "admin", "--password-stdin", input="correct-horse-42\n")
+    assert run("disable", "张调解").exit_code == 0
+    assert store.authenticate("张调解", "correct-horse-42").reason == "disabled"
+    listing = run("list").output.splitlines()
+    assert listing[0].startswith("张调解\t调解员\t已停用") and listing[1].startswith("王管理\t管理员\t正常")
+    run("enable", "张调解")
+    assert store.authenticate("张调解", "correct-horse-42").ok
