@@ -58,6 +58,9 @@ def _register_features(app: Flask, config: Config) -> None:
         init_console = None
     if init_console is not None:
         init_console(app)
+    from bot.posts.views import bp as posts_bp
+
+    app.register_blueprint(posts_bp)
     if config.web.dev_mode:
         from bot import simulator
 

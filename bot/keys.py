@@ -80,7 +80,13 @@ class Keys:
 
     # -- weekly posts -----------------------------------------------------------------------------
     def posts(self, part: str) -> str:
+        """``week:<Monday>`` (hash: one week's publication record), ``weeks`` (sorted set: recorded
+        weeks by ordinal), ``lock:<Monday>`` (SET NX EX), ``alerts`` (capped list of JSON alerts)."""
         return f"{self.prefix}:{{posts}}:{part}"
+
+    def worker(self, part: str) -> str:
+        """``heartbeats`` (hash: ``<host>:<pid>`` → JSON last beat of each ``pufabot worker``)."""
+        return f"{self.prefix}:{{worker}}:{part}"
 
     # -- staff console ------------------------------------------------------------------------------
     def staff(self, part: str) -> str:

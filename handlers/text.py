@@ -41,7 +41,7 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
 
 def topic_answer(ctx: Context, topic_id: str) -> str:
     ctx.count("faq", topic_id)
-    return ctx.services.kb.topics[topic_id].reply_text()
+    return ctx.services.posts.with_related(topic_id, ctx.services.kb.topics[topic_id].reply_text(), ctx.now)
 
 
 def offer_choices(ctx: Context, topic_ids: list[str]) -> str:
