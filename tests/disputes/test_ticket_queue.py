@@ -12,6 +12,8 @@ import pytest
 from bot.disputes import TicketError
 from bot.dev import wire
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 
 def new_ticket(services: Any, key: str = "k") -> Any:
     return services.disputes.submit(wire.fake_openid(), {"kind": "wages", "village": "东村",

@@ -11,6 +11,8 @@ from typing import Any
 from bot.disputes.tickets import TZ
 from bot.dev import wire
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 
 def draft(**values: Any) -> dict[str, Any]:
     base = {"kind": "neighbours", "village": "东村", "description": "邻居占了我家地", "phone": "13800000000",

@@ -11,6 +11,8 @@ import pytest
 
 from bot.dev import wire
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 PHONE = "13800000000"  # an obviously fake number
 
 
@@ -212,14 +214,15 @@ def test_a_double_confirm_with_two_messages_makes_one_ticket(villager: Any, serv
 def test_two_villagers_report_at_once_without_mixing_up(villager: Any, services: Any) -> None:
     a, b = villager(), villager()
 
-    def report(v: wire.Villager, village: str, words: str) -> str:
-        return talk(v, "我要反映 " + words, village, "好了", "不留", "3", "1")
+    def report(v: wire.Villager, kind: str, village: str, words: str) -> str:
+        v.click("MENU_REPORT")
+        return talk(v, kind, village, words, "好了", "不留", "3", "1")
 
     with ThreadPoolExecutor(2) as pool:
-        fa = pool.submit(report, a, "1", "张三家的羊吃了我的草")
-        fb = pool.submit(report, b, "2", "李四欠我工钱")
+        fa = pool.submit(report, a, "1", "1", "张三家的羊吃了我的草")
+        fb = pool.submit(report, b, "5", "2", "李四欠我工钱")
         done_a, done_b = fa.result(), fb.result()
     (ta,), (tb,) = services.disputes.for_villager(a.openid), services.disputes.for_villager(b.openid)
     assert ta.id != tb.id and ta.id in done_a and tb.id in done_b
-    assert (ta.village, tb.village) == ("东村", "西村")
+    assert (ta.kind, ta.village, tb.kind, tb.village) == ("neighbours", "东村", "wages", "西村")
     assert "羊" in ta.description and "工钱" in tb.description
