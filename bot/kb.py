@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -80,6 +80,7 @@ class Topic:
 @dataclass(frozen=True)
 class KnowledgeBase:
     topics: Mapping[str, Topic]
+    scope: Mapping[str, str] = field(default_factory=dict)  # id → what topics.tsv says it covers
 
     @classmethod
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
@@ -94,20 +95,23 @@ class KnowledgeBase:
             if topic.id in topics:
                 raise KnowledgeError(f"{path.name}: id: {topic.id!r} is used by another file")
             topics[topic.id] = topic
-        return cls(MappingProxyType(dict(sorted(topics.items()))))
+        scope = read_topic_list(directory, "covers") if (directory / "topics.tsv").exists() else {}
+        return cls(MappingProxyType(dict(sorted(topics.items()))), MappingProxyType(scope))
 
     def get(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)
 
 
-def read_topic_list(directory: Path) -> dict[str, str]:
-    """id → title from ``topics.tsv`` (header line first)."""
-    rows: dict[str, str] = {}
+def read_topic_list(directory: Path, column: str = "title") -> dict[str, str]:
+    """id → one column (``title`` or ``covers``) of ``topics.tsv``, whose first line names the columns."""
     lines = (directory / "topics.tsv").read_text(encoding="utf-8").splitlines()
+    header = [cell.strip() for cell in lines[0].split("\t")] if lines else []
+    at = header.index(column) if column in header else None
+    rows: dict[str, str] = {}
     for line in lines[1:]:
         cells = line.split("\t")
         if cells and cells[0].strip():
-            rows[cells[0].strip()] = cells[1].strip() if len(cells) > 1 else ""
+            rows[cells[0].strip()] = cells[at].strip() if at is not None and at < len(cells) else ""
     return rows
 
 
@@ -178,8 +182,8 @@ def _topic(data: dict[str, Any]) -> Topic:
 def _lint_topic(name: str, topic: Topic, today: dt.date) -> list[LintError]:
     errors: list[LintError] = []
 
-    def err(field: str, message: str) -> None:
-        errors.append(LintError(name, field, message))
+    def err(key: str, message: str) -> None:
+        errors.append(LintError(name, key, message))
 
     if topic.id != name.removesuffix(".toml"):
         err("id", f"{topic.id!r} differs from the file name")
@@ -224,10 +228,10 @@ def _lint_reply(name: str, topic: Topic) -> list[LintError]:
         errors.append(LintError(name, "answer", f"the reply is {size} bytes, at most {MAX_REPLY_BYTES}"))
     fields = {"title": topic.title, "answer": topic.answer, "next_steps": topic.next_steps}
     fields["legal_basis"] = "\n".join(topic.legal_basis)
-    for field, text in fields.items():
+    for key, text in fields.items():
         for pattern, what in _MARKUP:
             if pattern.search(text):
-                errors.append(LintError(name, field, f"contains markup WeChat cannot show ({what})"))
+                errors.append(LintError(name, key, f"contains markup WeChat cannot show ({what})"))
     return errors
 
 

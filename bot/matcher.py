@@ -8,6 +8,7 @@ raises on any string: empty, emoji-only, traditional, full-width or very long.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tempfile
@@ -30,13 +31,16 @@ from bot.ranking import Analysed, Scored, TopicIndex
 ANSWER_AT = 0.50  # at or above (with a clear margin): answer directly
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
 SURE_AT = 0.70  # at or above: answer directly whatever the margin
-REJECT_BELOW = 0.30  # below: not a legal question we know ("none")
-REPORT_TOPIC_AT = 0.30  # a report names a topic when its rest scores at least this
+REJECT_BELOW = 0.15  # below: not a legal question we know ("none")
+REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest of the message scores at least this
+COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching
+RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
+OFFTOPIC = "(offtopic)"  # pseudo-topic of everyday non-legal questions (knowledge/dict/offtopic.txt)
+OFFTOPIC_MARGIN = 0.05  # a legal topic must beat the pseudo-topic by this much (unless sure)
 
 _NUMERAL = re.compile(r"^[0-9零一二三四五六七八九十百千万亿两几多半.]+$")
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,11 @@ class Analyser:
             current = self.tokenizer.FREQ.get(word, 0)
             self.tokenizer.add_word(word, max(current, self.tokenizer.suggest_freq(word), 500))
 
+    def generality(self, word: str) -> float:
+        """0.15..1 from jieba's general-language frequency: everyday words (做, 吃, 钱) weigh little."""
+        rarity = math.log(self.tokenizer.total / (self.tokenizer.FREQ.get(word, 0) + 1))
+        return min(1.0, max(0.15, (rarity - COMMON_RARITY) / RARITY_SPAN))
+
     def analyse(self, cleaned: str) -> Analysed:
         tokens: list[str] = []
         for raw in self.tokenizer.cut(cleaned, HMM=False):
@@ -166,11 +175,15 @@ class Matcher:
             topic.id: [norm(q) for q in topic.questions] + [norm(topic.title + " " + " ".join(topic.keywords))]
             for topic in kb.topics.values()
         }
+        texts[OFFTOPIC] = [norm(q) for q in read_word_list(dict_dir / "offtopic.txt")]
         first_pass = {w for items in texts.values() for t in items for w in analyser.analyse(t).tokens}
         analyser.lexicon = frozenset(first_pass | set(userdict) | set(synonyms.values()))
         phrasings = [(topic_id, analyser.analyse(t)) for topic_id, items in texts.items() for t in items]
         topic_keywords = {t.id: [analyser.analyse(norm(k)) for k in t.keywords] for t in kb.topics.values()}
-        index = TopicIndex(phrasings, topic_keywords)
+        background = [
+            (t.id, analyser.analyse(norm(t.answer + " " + kb.scope.get(t.id, "")))) for t in kb.topics.values()
+        ]
+        index = TopicIndex(phrasings, topic_keywords, background, analyser.generality)
         rules = IntentRules.load(dict_dir / "intents.toml")
         return cls(kb, analyser, index, rules, char_table, cache_size)
 
@@ -211,14 +224,20 @@ class Matcher:
             return Match("none")
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
-        if top < REJECT_BELOW or (top < ANSWER_AT and self.rules.is_offtopic(compact)):
+        offtopic = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0)
+        if (
+            top < REJECT_BELOW
+            or (top < SURE_AT and offtopic >= top - OFFTOPIC_MARGIN)
+            or (top < SURE_AT and self.rules.is_offtopic(compact))
+        ):
             return Match("none", None, top, candidates)
         confident = top >= SURE_AT or (top >= ANSWER_AT and top - second >= MARGIN)
         return Match("faq", candidates[0].topic, top, candidates, ambiguous=not confident)
 
 
 def _candidates(ranked: list[Scored]) -> tuple[Candidate, ...]:
-    return tuple(Candidate(s.topic, min(1.0, max(0.0, s.score))) for s in ranked[:MAX_CANDIDATES])
+    topics = (s for s in ranked if s.topic != OFFTOPIC)
+    return tuple(Candidate(s.topic, min(1.0, max(0.0, s.score))) for s, _ in zip(topics, range(MAX_CANDIDATES)))
 
 
 def _resolve_chains(synonyms: Mapping[str, str]) -> dict[str, str]:

@@ -6,10 +6,14 @@ Four signals per topic, each in 0..1, blended into one score:
   with its keywords), best phrasing wins, divided by what a perfect phrasing would score. BM25
   rewards rare words shared with one concrete way of asking.
 - ``cover``: how much of the query (idf-weighted over topics) the topic's whole vocabulary
-  explains. Words that no topic knows ("天气", "拉稀") keep this low, which is what rejects
-  off-topic questions.
+  explains. Words that no topic knows ("天气", "拉稀") keep this low. (Everyday questions are
+  also indexed as a pseudo-topic by the matcher, so they have a topic of their own to win.)
 - ``gram``: the same coverage over character bigrams, for typos and words the dictionaries split.
 - ``keyword``: a keyword of the topic occurs in the query.
+
+Query words are weighted by idf over topics times their rarity in general Chinese (jieba's
+frequencies), so "做", "吃", "钱" count little. The blend is then scaled by an evidence factor
+(how much weighted vocabulary actually matched), which keeps vague or everyday messages low.
 
 The index is built once and only read afterwards, so one instance serves every thread.
 """
@@ -17,13 +21,31 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 K1 = 1.2
 B = 0.75
-WEIGHTS = {"phrase": 0.40, "cover": 0.30, "gram": 0.15, "keyword": 0.15}
 PARTIAL = 0.6  # credit for a word only known through a shorter word inside it
+
+
+@dataclass(frozen=True)
+class Blend:
+    """How the signals combine; tuned on the topics' own phrasings and hand-written questions."""
+
+    phrase: float = 0.30
+    cover: float = 0.10
+    gram: float = 0.30
+    keyword: float = 0.20
+    evidence_full: float = 5.0  # weighted matched words at which the evidence factor reaches 1
+    evidence_share: float = 0.4  # how much of the score the evidence factor can take away
+    unknown: float = 0.2  # weight of a word no topic knows, relative to the rarest known word
+    # Credit for a word found only in a topic's reference text (answer, scope note). Zero: such
+    # words then only stop counting as unknown, which tuned better than giving them credit.
+    background: float = 0.0
+
+
+BLEND = Blend()
 
 
 @dataclass(frozen=True)
@@ -60,105 +82,145 @@ class TopicIndex:
         self,
         phrasings: Sequence[tuple[str, Analysed]],
         keywords: Mapping[str, Sequence[Analysed]],
+        background: Sequence[tuple[str, Analysed]] = (),
+        generality: Callable[[str], float] = lambda word: 1.0,
+        blend: Blend = BLEND,
     ) -> None:
+        """``phrasings`` are (topic, text) a villager might send; ``background`` (topic, text) is
+        reference text (answers, scope notes) whose words count, less, towards a topic.
+        ``generality(word)`` is 0..1: near 0 for everyday words (做, 吃), 1 for rare ones."""
+        self.blend = blend
+        self._generality = generality
         self.topics = tuple(dict.fromkeys(topic for topic, _ in phrasings))
         self._doc_topic = tuple(topic for topic, _ in phrasings)
         self._postings = _bm25_postings([doc.expanded for _, doc in phrasings])
         self._doc_idf = {t: idf for t, (idf, _) in self._postings.items()}
         self._postings_only = {t: post for t, (_, post) in self._postings.items()}
         self._max_doc_idf = math.log(1 + (len(phrasings) + 0.5) / 0.5)
-        vocab: dict[str, set[str]] = defaultdict(set)
-        grams: dict[str, set[str]] = defaultdict(set)
-        for topic, doc in phrasings:
-            for word in doc.expanded:
-                vocab[word].add(topic)
-            for gram in doc.bigrams:
-                grams[gram].add(topic)
         n = len(self.topics)
-        self._vocab = {w: frozenset(ts) for w, ts in vocab.items()}
-        self._word_weight = {w: math.log(1 + n / len(ts)) for w, ts in vocab.items()}
-        self._grams = {g: frozenset(ts) for g, ts in grams.items()}
-        self._gram_weight = {g: math.log(1 + n / len(ts)) for g, ts in grams.items()}
+        self._vocab = _credits([(t, d.expanded) for t, d in phrasings], background, "expanded", blend.background)
+        self._grams = _credits([(t, d.bigrams) for t, d in phrasings], background, "bigrams", blend.background)
+        self._word_weight = {w: math.log(1 + n / len(ts)) * generality(w) for w, ts in self._vocab.items()}
+        self._gram_weight = {g: math.log(1 + n / len(ts)) for g, ts in self._grams.items()}
         self._unknown_weight = math.log(1 + n)
         self._keywords = _keyword_table(keywords, n)
 
     def known(self, word: str) -> bool:
         return word in self._vocab
 
-    def rank(self, query: Analysed) -> list[Scored]:
-        """Every topic with any evidence, best first."""
+    def rank(self, query: Analysed, limit: int = 8) -> list[Scored]:
+        """The ``limit`` topics with most evidence, best first."""
         if not query.tokens:
             return []
-        phrase = self._phrase(query)
-        cover = self._cover(query)
+        weights = {word: self._weight(word) for word in query.expanded}
+        phrase = self._phrase(query, weights)
+        cover, evidence = self._cover(query, weights)
         gram = self._gram(query)
         keyword = self._keyword(query)
-        scored = []
-        for topic in set(phrase) | set(cover) | set(gram) | set(keyword):
-            p, c, g, k = phrase.get(topic, 0.0), cover.get(topic, 0.0), gram.get(topic, 0.0), keyword.get(topic, 0.0)
-            score = WEIGHTS["phrase"] * p + WEIGHTS["cover"] * c + WEIGHTS["gram"] * g + WEIGHTS["keyword"] * k
-            scored.append(Scored(topic, score, p, c, g, k))
-        scored.sort(key=lambda s: (-s.score, s.topic))
-        return scored
+        blend = self.blend
+        keep, share = 1.0 - blend.evidence_share, blend.evidence_share / blend.evidence_full
+        scores = []
+        for topic in {*phrase, *cover, *gram, *keyword}:
+            base = (
+                blend.phrase * phrase.get(topic, 0.0) + blend.cover * cover.get(topic, 0.0)
+                + blend.gram * gram.get(topic, 0.0) + blend.keyword * keyword.get(topic, 0.0)
+            )
+            scores.append((-base * (keep + min(blend.evidence_share, share * evidence.get(topic, 0.0))), topic))
+        scores.sort()
+        return [
+            Scored(t, -s, phrase.get(t, 0.0), cover.get(t, 0.0), gram.get(t, 0.0), keyword.get(t, 0.0))
+            for s, t in scores[:limit]
+        ]
 
-    def _phrase(self, query: Analysed) -> dict[str, float]:
-        words = query.expanded
+    def _weight(self, word: str) -> float:
+        """Idf over topics times generality; a word no topic knows counts as rare."""
+        known = self._word_weight.get(word)
+        if known is not None:
+            return known
+        single = 0.5 if len(word) == 1 else 1.0
+        return self.blend.unknown * self._unknown_weight * self._generality(word) * single
+
+    def _phrase(self, query: Analysed, weights: Mapping[str, float]) -> dict[str, float]:
+        """Best BM25 phrasing per topic, query words weighted by generality, over the ideal score."""
         acc: dict[int, float] = defaultdict(float)
         ideal = 0.0
-        for word in words:
+        for word, weight in weights.items():
             posting = self._postings_only.get(word)
+            general = self._generality(word) if posting is not None else weight / self._unknown_weight
             if posting is None:
-                ideal += self._max_doc_idf * (0.5 if len(word) == 1 else 1.0)
+                ideal += self._max_doc_idf * general
                 continue
-            ideal += self._doc_idf[word]
-            for doc, weight in posting:
-                acc[doc] += weight
+            ideal += self._doc_idf[word] * general
+            for doc, term in posting:
+                acc[doc] += term * general
         best: dict[str, float] = {}
         for doc, value in acc.items():
             topic = self._doc_topic[doc]
             if value > best.get(topic, 0.0):
                 best[topic] = value
-        return {topic: min(1.0, value / ideal) for topic, value in best.items()}
+        return {topic: min(1.0, value / ideal) for topic, value in best.items()} if ideal else {}
 
-    def _cover(self, query: Analysed) -> dict[str, float]:
+    def _cover(self, query: Analysed, weights: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """Share of the query's weight each topic's vocabulary explains, and that weight itself."""
         acc: dict[str, float] = defaultdict(float)
         total = 0.0
         for word in dict.fromkeys(query.tokens):
-            topics = self._vocab.get(word)
-            if topics is not None:
-                weight = self._word_weight[word]
-                for topic in topics:
-                    acc[topic] += weight
-            else:
-                weight = self._unknown_weight * (0.5 if len(word) == 1 else 1.0)
-                partial: set[str] = set()
-                for inner in query.parts.get(word, ()):
-                    partial.update(self._vocab.get(inner, ()))
-                for topic in partial:
-                    acc[topic] += PARTIAL * weight
+            weight = weights[word]
             total += weight
-        return {topic: value / total for topic, value in acc.items()} if total else {}
+            credits = self._vocab.get(word)
+            if credits is not None:
+                for topic, credit in credits.items():
+                    acc[topic] += credit * weight
+                continue
+            partial: dict[str, float] = {}
+            for inner in query.parts.get(word, ()):
+                for topic, credit in self._vocab.get(inner, {}).items():
+                    partial[topic] = max(partial.get(topic, 0.0), credit)
+            for topic, credit in partial.items():
+                acc[topic] += PARTIAL * credit * weight
+        if not total:
+            return {}, {}
+        return {topic: value / total for topic, value in acc.items()}, acc
 
     def _gram(self, query: Analysed) -> dict[str, float]:
         acc: dict[str, float] = defaultdict(float)
         total = 0.0
         for gram in query.bigrams:
-            topics = self._grams.get(gram)
-            weight = self._gram_weight[gram] if topics is not None else self._unknown_weight
+            credits = self._grams.get(gram)
+            weight = self._gram_weight[gram] if credits is not None else self._unknown_weight
             total += weight
-            for topic in topics or ():
-                acc[topic] += weight
+            for topic, credit in (credits or {}).items():
+                acc[topic] += credit * weight
         return {topic: value / total for topic, value in acc.items()} if total else {}
 
     def _keyword(self, query: Analysed) -> dict[str, float]:
+        """Keywords found anywhere in the query; looked up by their first two characters."""
         found: dict[str, float] = {}
         text = query.compact
-        for phrase, topics, weight in self._keywords:
-            if phrase in text:
-                for topic in topics:
-                    if weight > found.get(topic, 0.0):
-                        found[topic] = weight
+        for i in range(len(text) - 1):
+            for phrase, topics, weight in self._keywords.get(text[i : i + 2], ()):
+                if text.startswith(phrase, i):
+                    for topic in topics:
+                        if weight > found.get(topic, 0.0):
+                            found[topic] = weight
         return found
+
+
+def _credits(
+    phrasings: Sequence[tuple[str, Iterable[str]]],
+    background: Sequence[tuple[str, Analysed]],
+    field: str,
+    background_credit: float,
+) -> dict[str, dict[str, float]]:
+    """item → {topic: 1.0 if a phrasing has it, else background_credit if only reference text}."""
+    credits: dict[str, dict[str, float]] = defaultdict(dict)
+    for topic, items in phrasings:
+        for item in items:
+            credits[item][topic] = 1.0
+    for topic, analysed in background:
+        for item in getattr(analysed, field):
+            credits[item].setdefault(topic, background_credit)
+    return dict(credits)
 
 
 def _bm25_postings(docs: list[set[str]]) -> dict[str, tuple[float, list[tuple[int, float]]]]:
@@ -183,19 +245,17 @@ def _bm25_postings(docs: list[set[str]]) -> dict[str, tuple[float, list[tuple[in
 
 def _keyword_table(
     keywords: Mapping[str, Sequence[Analysed]], n_topics: int
-) -> tuple[tuple[str, frozenset[str], float], ...]:
-    """(compact keyword, topics having it, specificity 0..1); keywords of one character are skipped."""
+) -> dict[str, tuple[tuple[str, frozenset[str], float], ...]]:
+    """First two characters → (compact keyword, topics having it, specificity 0..1).
+
+    Keywords of one character are skipped: too ambiguous to signal a topic by themselves."""
     owners: dict[str, set[str]] = defaultdict(set)
     for topic, analysed in keywords.items():
         for kw in analysed:
             if len(kw.compact) >= 2:
                 owners[kw.compact].add(topic)
     top = math.log(1 + n_topics) if n_topics else 1.0
-    return tuple(
-        (phrase, frozenset(topics), math.log(1 + n_topics / len(topics)) / top)
-        for phrase, topics in sorted(owners.items(), key=lambda item: -len(item[0]))
-    )
-
-
-def top_topics(scored: Iterable[Scored], limit: int = 3) -> list[Scored]:
-    return list(scored)[:limit]
+    table: dict[str, list[tuple[str, frozenset[str], float]]] = defaultdict(list)
+    for phrase, topics in owners.items():
+        table[phrase[:2]].append((phrase, frozenset(topics), math.log(1 + n_topics / len(topics)) / top))
+    return {start: tuple(entries) for start, entries in table.items()}

@@ -14,7 +14,7 @@ from pathlib import Path
 # WeChat sends its built-in faces as text: "[微笑]", "[Smile]", "/::)", "/:strong".
 _WECHAT_FACE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]|/:[:,]?[^\s/\u4e00-\u9fff]{1,8}")
 # Ticket ids such as JF20261124-0007; voice input may drop the dash or add spaces.
-_TICKET_ID = re.compile(r"jf\s*(\d{8})\s*[-_]?\s*(\d{4})(?!\d)")
+_TICKET_ID = re.compile(r"jf\s*(\d{8})\s*[-_]?\s*(\d{4,6})(?!\d)")
 # What the matcher keeps: CJK ideographs, ASCII letters and digits. The rest becomes a space.
 _NOT_WORD = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 

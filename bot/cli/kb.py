@@ -1,0 +1,117 @@
+"""``pufabot kb``: lint the knowledge base, match questions, measure the matcher.
+
+None of these commands needs the Flask app, Redis or the network.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from bot.matcher import Matcher
+
+kb = click.Group("kb", help="The legal knowledge base and the matcher (no app, no Redis needed).")
+
+_DIR = click.option(
+    "--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+    help="Knowledge directory (default: the packaged knowledge/).",
+)
+
+
+def _matcher(directory: Path | None) -> Matcher:
+    from bot.kb import KnowledgeBase, KnowledgeError
+    from bot.matcher import Matcher
+
+    try:
+        knowledge = KnowledgeBase.load(directory)
+    except KnowledgeError as exc:
+        raise click.ClickException(f"{exc} (run `pufabot kb lint`)") from None
+    return Matcher.build(knowledge, directory / "dict" if directory else None)
+
+
+@kb.command("lint")
+@_DIR
+def lint_cmd(directory: Path | None) -> None:
+    """Check every topic file; exit 1 listing each problem as file: field: message."""
+    from bot.kb import KnowledgeBase, lint
+
+    errors = lint(directory)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise SystemExit(1)
+    click.echo(f"ok: {len(KnowledgeBase.load(directory).topics)} topics")
+
+
+@kb.command("match")
+@click.argument("question", required=False)
+@click.option("--jsonl", is_flag=True, help="Read one question a line on stdin, write one JSON object a line.")
+@_DIR
+def match_cmd(question: str | None, jsonl: bool, directory: Path | None) -> None:
+    """Match QUESTION (or, with --jsonl, every line of stdin) to an intent and a topic."""
+    if not jsonl and question is None:
+        raise click.UsageError("give a QUESTION or use --jsonl")
+    matcher = _matcher(directory)
+    if jsonl:
+        for line in sys.stdin:
+            text = line.rstrip("\r\n")
+            click.echo(json.dumps(matcher.match(text).to_json(text), ensure_ascii=False))
+        return
+    click.echo(_describe(matcher, question or ""))
+
+
+def _describe(matcher: Matcher, question: str) -> str:
+    found = matcher.match(question)
+    topics = matcher.kb.topics
+
+    def title(topic_id: str | None) -> str:
+        return f"{topic_id} 【{topics[topic_id].title}】" if topic_id in topics else str(topic_id)
+
+    lines = [f"intent:  {found.intent}" + (" (ambiguous: will offer a choice)" if found.ambiguous else "")]
+    if found.topic:
+        lines.append(f"topic:   {title(found.topic)}")
+    lines.append(f"score:   {found.score:.3f}")
+    if found.chat:
+        lines.append(f"chat:    {found.chat}")
+    if found.ticket_id:
+        lines.append(f"ticket:  {found.ticket_id}")
+    for i, candidate in enumerate(found.candidates, 1):
+        lines.append(f"  {i}. {candidate.score:.3f}  {title(candidate.topic)}")
+    return "\n".join(lines)
+
+
+@kb.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@_DIR
+def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
+    """Accuracy on FILE.jsonl ({"q", "topic", "intent"?} rows), next to a plain BM25 baseline."""
+    from bot.matcheval import Bm25Baseline, evaluate, load_rows
+    from bot.matcher import load_tokenizer
+
+    try:
+        rows = load_rows(file)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    matcher = _matcher(directory)
+    ours = evaluate(rows, matcher.match)
+    baseline = evaluate(rows, Bm25Baseline(matcher.kb, load_tokenizer()).match)
+    if as_json:
+        click.echo(json.dumps({"rows": len(rows), "matcher": ours.as_dict(), "baseline": baseline.as_dict()}))
+        return
+    click.echo(f"{file}: {len(rows)} rows")
+    click.echo(f"{'':34}{'matcher':>10}{'BM25 baseline':>16}")
+    for label, key, rows_key in (
+        ("top-1 accuracy", "top1", "topic_rows"),
+        ("top-3 accuracy", "top3", "topic_rows"),
+        ("out-of-scope matched to a topic", "out_of_scope_matched", "out_of_scope_rows"),
+        ("report/status intent accuracy", "intent", "intent_rows"),
+    ):
+        count = getattr(ours, rows_key)
+        click.echo(f"{label + f' ({count})':34}{getattr(ours, key):>10.1%}{getattr(baseline, key):>16.1%}")
+    click.echo(f"out-of-scope rejected: {1 - ours.out_of_scope_matched:.1%} (baseline "
+               f"{1 - baseline.out_of_scope_matched:.1%})")
