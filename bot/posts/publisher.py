@@ -70,6 +70,10 @@ DONE = {Status.SENT.value, Status.SKIPPED.value}
 STOPPED = {Status.FAILED.value, Status.MISSED.value}  # only an operator's push restarts these
 
 
+class PublishRefused(WeChatError):
+    """WeChat finished the publication with a failure status (review, originality, ...)."""
+
+
 class LockLost(Exception):
     """Another worker took the week over (our lock expired): stop before touching WeChat again."""
 
@@ -221,7 +225,12 @@ class Publisher:
         if mode in ("publish", "both") and not record.get("publish_id"):
             record = self._publish(week, token, record, article)
         if record.get("publish_id") and not record.get("article_url"):
-            record = self.refresh_article_url(week, record, token)
+            try:
+                record = self.refresh_article_url(week, record, token)
+            except PublishRefused:
+                raise
+            except WeChatError as exc:  # published all the same: the worker asks again next minute
+                log.warning("weekly post: article URL not known yet: %s", exc, extra={"week": week.isoformat()})
         return record
 
     def _draft(self, week: dt.date, token: str, record: dict[str, str], article: Article, field: str) -> dict[str, str]:
@@ -278,7 +287,7 @@ class Publisher:
             return record
         if status >= 2:  # refused or failed: publish again (new draft) on the next attempt
             self._save(week, token, {"publish_id": "", "publish_draft_media_id": "", **fields})
-            raise WeChatError(None, f"freepublish failed with publish_status {status}")
+            raise PublishRefused(None, f"freepublish failed with publish_status {status}")
         return self._save(week, token, fields)
 
     # -- records, failures, alerts ----------------------------------------------------------------

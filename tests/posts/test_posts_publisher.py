@@ -174,3 +174,46 @@ def test_what_villagers_ask_decides_an_everyday_week(services: Any, standin: Any
     services.redis.hset(services.keys.stats(f"day:{day}"), mapping={"faq|telecom-fraud": 30, "faq|divorce": 2})
     record = services.posts.run_due(at(f"{MONDAY} 09:00")).record
     assert record["slug"].startswith("fraud-") and record["score"] == "30"
+
+
+def test_an_article_url_wechat_has_not_given_yet_is_fetched_later(make_posts: Any, standin: Any) -> None:
+    posts = make_posts(mode="publish")
+    standin.state.fail_next("freepublish/get", -1)
+    first = posts.run_due(at(f"{MONDAY} 09:00"))
+    assert first.action == "sent" and not first.record.get("article_url")
+    current = posts.current(at(f"{MONDAY} 09:00:30"))
+    assert current is not None and current.url == f"{PUBLIC}/posts/{first.record['slug']}"
+    posts.run_due(at(f"{MONDAY} 09:01"))  # the worker's next minute
+    current = posts.current(at(f"{MONDAY} 09:01:30"))
+    assert current is not None and current.url.startswith("https://mp.weixin.qq.com/s/")
+    assert len(standin.state.calls_to("freepublish/submit")) == 1
+
+
+def test_a_publication_wechat_refuses_later_is_reported(make_posts: Any, standin: Any) -> None:
+    posts = make_posts(mode="publish")
+    standin.state.fail_next("freepublish/get", -1)
+    record = posts.run_due(at(f"{MONDAY} 09:00")).record
+    standin.state.published[record["publish_id"]]["publish_status"] = 4  # refused by platform review
+    posts.run_due(at(f"{MONDAY} 09:01"))
+    posts.run_due(at(f"{MONDAY} 09:02"))
+    alerts = posts.alerts()
+    assert [a["kind"] for a in alerts] == ["publish_failed"] and "状态 4" in alerts[0]["text"]
+    assert len(standin.state.calls_to("freepublish/get")) == 2  # asked once more, then stopped asking
+
+
+def test_a_publication_refused_at_once_is_published_again(make_posts: Any, standin: Any) -> None:
+    posts = make_posts(mode="publish")
+    original = standin.state.publish
+
+    def refused_once(media_id: str) -> dict[str, Any]:
+        result = original(media_id)
+        standin.state.published[result["publish_id"]]["publish_status"] = 3
+        standin.state.publish = original  # type: ignore[method-assign]
+        return result
+
+    standin.state.publish = refused_once  # type: ignore[method-assign]
+    first = posts.run_due(at(f"{MONDAY} 09:00"))
+    assert first.action == "retrying" and "publish_status 3" in first.record["error"]
+    second = posts.run_due(at(f"{MONDAY} 09:01:01"))
+    assert second.action == "sent" and second.record["article_url"]
+    assert len(standin.state.calls_to("freepublish/submit")) == 2 and len(standin.state.calls_to("draft/add")) == 2
