@@ -199,7 +199,7 @@ class Matcher:
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
         ticket_id = textnorm.find_ticket_id(folded)
-        cleaned = textnorm.clean(textnorm.remove_ticket_ids(folded))
+        cleaned = textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
         compact = cleaned.replace(" ", "")
         if ticket_id or (compact and self.rules.is_status(compact)):
             return Match("status", score=1.0, ticket_id=ticket_id)

@@ -69,6 +69,15 @@ def remove_ticket_ids(folded: str) -> str:
     return _TICKET_ID.sub(" ", folded)
 
 
+# Seven or more digits are a phone, ID or account number, never a hotline (12345, 12348, 96110):
+# left in, their substrings would look like hotline numbers to the matcher.
+_LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def remove_long_numbers(folded: str) -> str:
+    return _LONG_NUMBER.sub(" ", folded)
+
+
 def char_bigrams(tokens: Iterable[str]) -> set[str]:
     """Character bigrams inside each CJK token, plus unigrams of one-character tokens.
 
