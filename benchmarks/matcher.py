@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, this directory comes first on sys.path, where benchmarks/queue.py would shadow
-# the standard library's queue (imported by jieba's pkg_resources). Put the project root there.
+# Run as a script, this directory comes first on sys.path; put the project root there instead so
+# that no benchmark module can shadow a standard-library one and `bot` imports from the checkout.
 ROOT = Path(__file__).resolve().parents[1]
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(ROOT)

@@ -127,7 +127,7 @@ class PostsConfig:
     weekday: int = 0  # Monday
     time: str = "09:00"
     timezone: str = "Asia/Shanghai"
-    no_repeat_weeks: int = 26
+    no_repeat_weeks: int = 16
     max_attempts: int = 5
     retry_base_seconds: int = 60
     public_base_url: str = ""

@@ -1,6 +1,6 @@
 """Dispute queue: tickets per second end to end, claim latency, and nothing lost across a Redis restart.
 
-One command: ``.venv/bin/python benchmarks/queue.py [--villagers 16] [--duration 10]``.
+One command: ``.venv/bin/python benchmarks/tickets.py [--villagers 16] [--duration 10]``.
 
 1. **End to end, through the real webhook over HTTP**: ``pufabot serve`` (gunicorn) on its own
    redis-server (AOF on); pretend villagers (``bot.dev.wire`` over HTTP, signed XML) each run whole
