@@ -31,8 +31,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 def pytest_generate_tests(metafunc: Any) -> None:
     """A test module opts in to running against a single server and a Redis Cluster with
-    ``REDIS_KINDS = ("single", "cluster")``; every test of it then runs once per kind."""
-    kinds = getattr(metafunc.module, "REDIS_KINDS", None)
+    ``REDIS_KINDS = ("single", "cluster")``; every test of it then runs once per kind.
+    ``TEST_REDIS_KINDS=single,cluster`` in the environment does that for every module."""
+    forced = os.environ.get("TEST_REDIS_KINDS", "")
+    kinds = forced.split(",") if forced else getattr(metafunc.module, "REDIS_KINDS", None)
     if kinds and "redis_url" in metafunc.fixturenames:
         params = [pytest.param(k, marks=[pytest.mark.cluster] if k == "cluster" else []) for k in kinds]
         metafunc.parametrize("redis_url", params, indirect=True)

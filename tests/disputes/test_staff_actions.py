@@ -9,6 +9,8 @@ import pytest
 from bot.dev import wire
 from bot.disputes import Disputes
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 
 def new_ticket(services: Any) -> Any:
     return services.disputes.submit(wire.fake_openid(), {"kind": "family", "village": "南村",

@@ -13,6 +13,8 @@ from bot.cli import cli
 from bot.dev import wire
 from bot.disputes.spool import Spool
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 
 @pytest.fixture
 def cli_env(tmp_path: Path, config: Any, redis_url: str, standin: Any, monkeypatch: pytest.MonkeyPatch) -> Path:

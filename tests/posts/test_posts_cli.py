@@ -17,6 +17,8 @@ from bot.config import EXAMPLE_CONFIG
 from tests.conftest import APPID, APPSECRET
 from tests.posts.conftest import PUBLIC
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 

@@ -20,6 +20,8 @@ from bot.worker import Job, Worker, heartbeats
 from tests.conftest import APPID, APPSECRET
 from tests.posts.conftest import TZ, at
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
