@@ -142,7 +142,7 @@ def login() -> Any:
         return render_template("staff_login.html", next=request.args.get("next", ""))
     name = request.form.get("username", "").strip()
     result = accounts().authenticate(name, request.form.get("password", ""))
-    if not result.ok:
+    if not result.ok or result.user is None:
         action = "login_locked" if result.reason == "locked" else "login_failed"
         audit_log().record(name[:64], action, "", result.reason, client_ip())
         key = {"locked": "console_login_locked", "disabled": "console_login_disabled"}.get(

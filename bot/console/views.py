@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from bot.console import display
 from bot.console.auth import bp, console, record, services, text
+from bot.disputes.tickets import KINDS
 
 PAGE = 30
 OPEN_VIEW = ("new", "claimed", "mediating")
@@ -66,13 +67,7 @@ class QueueFilters:
         """Query-string arguments of this view with some changed (for links)."""
         values = {"state": self.state, "village": self.village, "kind": self.kind, "age": self.age,
                   "overdue": "1" if self.overdue else "", "page": self.page, **changes}
-        return {k: v for k, v in values.items() if v not in ("", None, 1) or (k == "page" and v != 1)}
-
-
-def _kinds() -> tuple[str, ...]:
-    from bot.disputes.tickets import KINDS
-
-    return tuple(KINDS)
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
 def page_of(filters: QueueFilters, disputes: Any, now: float) -> tuple[list[Any], int]:
@@ -98,7 +93,7 @@ def page_of(filters: QueueFilters, disputes: Any, now: float) -> tuple[list[Any]
 def queue() -> str:
     svc = services()
     now = time.time()
-    kinds = _kinds()
+    kinds = tuple(KINDS)
     filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
     tickets, total = page_of(filters, svc.disputes, now)
     counts = svc.disputes.counts_by_state()
