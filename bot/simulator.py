@@ -9,6 +9,7 @@ Registered only when ``web.dev_mode`` is on.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 import threading
@@ -137,6 +138,7 @@ def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode
         url = f"http://127.0.0.1:{server.server_port}/wechat"
     from bot.protocol import Cipher
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the conversation readable
     w = config.wechat
     cipher = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
     villager = wire.Villager(wire.http_transport(url), w.token, cipher, openid or wire.fake_openid(), safe_mode)
