@@ -17,14 +17,17 @@ Series = tuple[str, Sequence[float | None]]
 
 
 def nice_max(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^n at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exp >= value:
-            return float(step * exp)
-    return float(10 * exp)  # pragma: no cover - the loop always returns
+    """The axis top for counts: four equal whole-number steps of 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8
+    times a power of ten, the smallest whose top reaches ``value`` (at least 4: ticks 0-4)."""
+    quarter = value / 4
+    if quarter <= 1:
+        return 4.0
+    exp = 10 ** math.floor(math.log10(quarter))
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        step = m * exp
+        if step >= quarter and float(step).is_integer():
+            return float(step * 4)
+    return float(40 * exp)  # pragma: no cover - m = 10 always qualifies
 
 
 def _fmt(value: float, percent: bool) -> str:
@@ -51,6 +54,20 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], p
     parts += _bars(categories, series, percent, top_value, left, top, plot_w, plot_h)
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _text_width(text: str) -> float:
+    """Approximate width at 12 px: Chinese characters 12 px, digits and Latin letters 7 px."""
+    return sum(7 if ord(ch) < 0x2E80 else 12 for ch in text)
+
+
+def _fit(label: str, width: float) -> str:
+    """The label cut to the room it has, with an ellipsis."""
+    if _text_width(label) <= width:
+        return label
+    while label and _text_width(label + "…") > width:
+        label = label[:-1]
+    return label + "…"
 
 
 def _legend(series: Sequence[Series], x: int, y: int) -> list[str]:
@@ -83,5 +100,5 @@ def _bars(categories: Sequence[str], series: Sequence[Series], percent: bool, to
         if c % step == 0:
             cx = left + c * group_w + group_w / 2
             out.append(f'<text x="{cx:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#333">'
-                       f'{escape(category)}</text>')
+                       f'<title>{escape(category)}</title>{escape(_fit(category, group_w * step))}</text>')
     return out

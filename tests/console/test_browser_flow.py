@@ -82,6 +82,7 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
 
     page.click(f"a:text('{ticket.id}')")
     page.wait_for_selector("text=村民反映的内容")
+    page.wait_for_function("document.querySelector('img[alt=村民发来的照片]').naturalWidth > 0", timeout=10000)
     assert page.eval_on_selector("img[alt=村民发来的照片]", "img => img.naturalWidth") == 2
     page.click("button:text('认领这件事')")
     page.wait_for_selector(f"text=已认领事项 {ticket.id}。")
@@ -108,6 +109,8 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
     phone.goto(f"{server}/staff/stats")
     assert phone.locator("svg.chart").count() == 5
     shot(phone, "06-stats-phone")
+    page.goto(f"{server}/staff/stats")
+    shot(page, "07-stats-desktop")
 
 
 def _tiny_png() -> bytes:

@@ -77,10 +77,14 @@ def test_the_unanswered_list_downloads_as_csv(staff_client: Any, villager: Any) 
 
 
 def test_bar_charts_scale_to_a_round_maximum_and_escape_labels() -> None:
-    assert [nice_max(v) for v in (0, 1, 3, 7, 12, 180, 2400)] == [1, 1, 5, 10, 20, 200, 2500]
+    assert [nice_max(v) for v in (0, 1, 3, 7, 12, 21, 180, 2400, 2401)] == [4, 4, 4, 8, 12, 24, 200, 2400, 3200]
     svg = str(bar_chart("村<b>", ["一月", "二月"], [("受理", [3, 7]), ("化解", [1, None])]))
     assert svg.startswith("<svg") and "村&lt;b&gt;" in svg and "<b>" not in svg
     assert svg.count("<rect") == 3 + 2  # three bars, two legend swatches
-    assert "二月 受理：7" in svg and ">10</text>" in svg
+    assert "二月 受理：7" in svg and ">8</text>" in svg and ">6</text>" in svg
     rates = str(bar_chart("率", ["一月"], [("响应率", [0.5])], percent=True))
     assert "一月 响应率：50%" in rates and ">100%</text>" in rates
+    crowded = str(bar_chart("类型", ["欠薪、劳务纠纷"] * 12, [("受理", [1] * 12)]))
+    assert "<title>欠薪、劳务纠纷</title>欠薪、劳…</text>" in crowded
+    months = str(bar_chart("月", [f"2026-{m:02d}" for m in range(1, 13)], [("受理", [1] * 12)]))
+    assert "</title>2026-12</text>" in months and "…" not in months
