@@ -26,6 +26,19 @@ def _accounts() -> StaffAccounts:
                          web.login_max_failures, web.login_lockout_seconds)
 
 
+def _audit(store: StaffAccounts, action: str, name: str, detail: str = "") -> None:
+    """Account changes made here appear in the console's audit log too, as 命令行:<OS user>."""
+    import getpass
+
+    from bot.console.audit import AuditLog
+
+    try:
+        who = f"命令行:{getpass.getuser()}"
+    except (KeyError, OSError):
+        who = "命令行"
+    AuditLog(store.redis, store.keys).record(who, action, name, detail)
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -52,6 +65,7 @@ def add(name: str, role: str, password_stdin: bool) -> None:
     """Create an account (mediator or admin)."""
     store = _accounts()
     _run(lambda: store.add(name, _password(password_stdin), role))
+    _audit(store, "staff_add", name, role)
     click.echo(f"已创建{'管理员' if role == 'admin' else '调解员'}账号 {name}。")
 
 
@@ -62,6 +76,7 @@ def passwd(name: str, password_stdin: bool) -> None:
     """Set a new password (signs the account out everywhere, clears a lockout)."""
     store = _accounts()
     _run(lambda: store.set_password(name, _password(password_stdin)))
+    _audit(store, "staff_passwd", name)
     click.echo(f"已修改 {name} 的密码，原有登录已全部退出。")
 
 
@@ -71,6 +86,7 @@ def disable(name: str) -> None:
     """Disable an account (signs it out everywhere)."""
     store = _accounts()
     _run(lambda: store.set_disabled(name, True))
+    _audit(store, "staff_disable", name)
     click.echo(f"已停用账号 {name}。")
 
 
@@ -80,6 +96,7 @@ def enable(name: str) -> None:
     """Enable a disabled account again."""
     store = _accounts()
     _run(lambda: store.set_disabled(name, False))
+    _audit(store, "staff_enable", name)
     click.echo(f"已启用账号 {name}。")
 
 

@@ -72,3 +72,15 @@ def test_disable_enable_and_list(run: Any, store: StaffAccounts) -> None:
     assert listing[0].startswith("张调解\t调解员\t已停用") and listing[1].startswith("王管理\t管理员\t正常")
     run("enable", "张调解")
     assert store.authenticate("张调解", "correct-horse-42").ok
+
+
+def test_account_changes_from_the_command_line_are_in_the_audit_log(run: Any, store: StaffAccounts) -> None:
+    from bot.console.audit import AuditLog
+
+    run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
+    run("passwd", "张调解", "--password-stdin", input="brand-new-pass-7\n")
+    run("disable", "张调解")
+    entries, _ = AuditLog(store.redis, store.keys).page()
+    assert [(e.action, e.target) for e in entries] == [("staff_disable", "张调解"), ("staff_passwd", "张调解"),
+                                                       ("staff_add", "张调解")]
+    assert all(e.who.startswith("命令行") for e in entries) and entries[-1].detail == "mediator"
