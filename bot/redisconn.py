@@ -15,10 +15,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis
-from redis.cluster import RedisCluster
 
 from bot.config import PROJECT_ROOT, RedisConfig
 from bot.errors import ConfigError
@@ -140,10 +139,9 @@ def connect(config: RedisConfig, url: str | None = None) -> Any:
         socket_connect_timeout=config.socket_timeout,
     )
     if is_cluster_url(url, config):
-        parts = urlsplit(url)
-        scheme = "rediss" if parts.scheme.startswith("rediss") else "redis"
-        plain = urlunsplit((scheme, parts.netloc, parts.path, parts.query, parts.fragment))
-        return RedisCluster.from_url(plain, **options)
+        from bot.rediscluster import connect_cluster
+
+        return connect_cluster(url, **options)
     try:
         return redis.Redis.from_url(url, health_check_interval=30, **options)
     except ValueError as exc:

@@ -195,16 +195,19 @@ class LocalCluster:
 
         return int(_wait(promoted, timeout, "a replica to take over", interval=0.1))
 
-    def restart(self, port: int, timeout: float = 30) -> None:
-        """Bring a killed node back; it rejoins (as a replica of whoever took over) from nodes.conf."""
-        self._spawn(port)
-        _wait(lambda: self.node(port).ping(), 10, f"redis-server on {port}")
+    def kill_all(self) -> None:
+        for port in self.alive_ports():
+            self.kill(port)
+
+    def restart_all(self, timeout: float = 30) -> None:
+        """Bring every killed node back at once; each rejoins from its nodes.conf (a primary that
+        was replaced comes back as a replica of the one that took over)."""
+        dead = [p for p in self.ports if p not in self.alive_ports()]
+        for port in dead:
+            self._spawn(port)
+        for port in dead:
+            _wait(lambda p=port: self.node(p).ping(), 10, f"redis-server on {port}")
         self.wait_healthy(timeout)
-
-    def client(self) -> Any:
-        from redis.cluster import RedisCluster
-
-        return RedisCluster(host="127.0.0.1", port=self.alive_ports()[0], decode_responses=True)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -356,18 +359,19 @@ def is_cluster_url(url: str) -> bool:
 
 
 def client_for(url: str) -> Any:
-    """The client tests use: ``redis.Redis``, or for a cluster URL a ``RedisCluster`` whose
-    ``dbsize`` counts the keys of every primary (redis-py asks one node) and whose ``flushdb``
-    empties every primary."""
+    """The client tests use: ``redis.Redis``, or for a cluster URL the app's own cluster client
+    (``bot.rediscluster``) whose ``dbsize`` counts the keys of every primary (redis-py asks one
+    node) and whose ``flushdb`` empties every primary."""
     if not is_cluster_url(url):
         return redis.Redis.from_url(url, decode_responses=True)
-    from redis.cluster import RedisCluster
+    from bot.rediscluster import HonestCluster, seeds
 
-    class WholeCluster(RedisCluster):  # type: ignore[misc]
+    class WholeCluster(HonestCluster):
         def dbsize(self, **kwargs: Any) -> int:
             return int(super().dbsize(target_nodes=kwargs.pop("target_nodes", self.PRIMARIES), **kwargs))
 
         def flushdb(self, **kwargs: Any) -> Any:
             return super().flushdb(target_nodes=kwargs.pop("target_nodes", self.PRIMARIES), **kwargs)
 
-    return WholeCluster.from_url(url.replace("+cluster://", "://", 1), decode_responses=True)
+    nodes, auth = seeds(url)
+    return WholeCluster(startup_nodes=nodes, decode_responses=True, require_full_coverage=False, **auth)

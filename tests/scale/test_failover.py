@@ -69,4 +69,4 @@ def test_a_primary_killed_during_report_confirmations_loses_nothing_and_doubles_
         walk_to_confirm(after)
         assert kind_of(after.say("确认")) == "submitted"
     finally:
-        scale_cluster.restart(victim)  # it rejoins as a replica: 3 + 3 again for the next tests
+        scale_cluster.restart_all()  # the victim rejoins as a replica: 3 + 3 again for the next tests
