@@ -1,5 +1,5 @@
-"""Two web hosts behind nginx share one Redis Cluster: retries, conversations and the access token
-behave as if there were one server."""
+"""Two web hosts behind nginx share one Redis Cluster: retries, conversations, the access token and
+the weekly post behave as if there were one server."""
 
 from __future__ import annotations
 
@@ -64,17 +64,35 @@ def test_a_report_conversation_alternating_hosts_completes(via_nginx: Front, hos
     assert (ticket.kind, ticket.village, ticket.description) == ("neighbours", "东村", "邻居把院墙砌到我家地里了")
 
 
+def run_on_both_hosts(hosts: list[AppHost], *args: str) -> list[tuple[int, str]]:
+    """``pufabot <args>`` in two processes per host at once, each with its host's config; (code, output)."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
+    pufabot = str(Path(sys.executable).parent / "pufabot")
+    procs = [subprocess.Popen([pufabot, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env={**env, "PUFABOT_CONFIG": str(host.config_path)})
+             for host in (*hosts, *hosts)]
+    outputs = [p.communicate(timeout=30)[0].decode() for p in procs]
+    return [(p.returncode, out) for p, out in zip(procs, outputs)]
+
+
 def test_only_one_process_fetches_the_access_token_however_many_need_it(
         hosts: list[AppHost], cluster_client: Any, scale_standin: Any) -> None:
     state = scale_standin.state
     issued, menus = state.token_issued, len(state.calls_to("menu/create"))
     state.hang_next("token", 1.0)  # the first refresh is slow: the others arrive while it runs
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
-    pufabot = str(Path(sys.executable).parent / "pufabot")
-    procs = [subprocess.Popen([pufabot, "menu", "push"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              env={**env, "PUFABOT_CONFIG": str(host.config_path)})
-             for host in (*hosts, *hosts)]  # two processes per host
-    outputs = [p.communicate(timeout=30)[0].decode() for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, outputs
+    results = run_on_both_hosts(hosts, "menu", "push")
+    assert [code for code, _ in results] == [0] * 4, results
     assert state.token_issued - issued == 1
     assert len(state.calls_to("menu/create")) - menus == 4
+
+
+def test_the_weekly_post_goes_out_once_however_many_processes_push_it(
+        hosts: list[AppHost], cluster_client: Any, scale_standin: Any) -> None:
+    state = scale_standin.state
+    sends = len(state.mass_sends)
+    state.hang_next("message/mass/sendall", 1.0)  # the first send is slow: the others arrive meanwhile
+    results = run_on_both_hosts(hosts, "posts", "push")
+    assert len(state.mass_sends) - sends == 1
+    said = [out.strip().rsplit("：", 1)[-1] for _, out in results]
+    assert said.count("已发送") == 1, results
+    assert set(said) <= {"已发送", "本周已发送过，不会重复发送", "另一个进程正在发送这一周的文章"}, results
