@@ -125,6 +125,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--worker-class", default="gthread", choices=["gthread", "sync", "gevent"])
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian: apt-get install wrk)")
@@ -139,10 +140,10 @@ def main() -> None:
     config = tmp / "config.toml"
     config.write_text(f'[wechat]\ntoken = "{TOKEN}"\nappid = "wx0000000000000001"\n'
                       f'[redis]\nurl = "{redis_url}"\nkey_prefix = "pbbench"\n'
-                      f'[serve]\nthreads = {args.threads}\n[log]\nlevel = "WARNING"\n', encoding="utf-8")
+                      f'[serve]\nthreads = {args.threads}\nworker_class = "{args.worker_class}"\n[log]\nlevel = "WARNING"\n', encoding="utf-8")
     env = {**os.environ, "PUFABOT_CONFIG": str(config), "BASELINE_TOKEN": TOKEN}
     base_port, bot_port = free_port(), free_port()
-    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class, "--threads",
                 str(args.threads), "--keep-alive", "5", "-b", f"127.0.0.1:{base_port}", "--log-level", "warning",
                 "benchmarks.baseline_app:app"]
     procs = [start(gunicorn, env, tmp / "baseline.log"),
@@ -165,7 +166,7 @@ def main() -> None:
             embedded.stop()
     print(f"machine: {machine()}")
     print(f"load: wrk, 2 threads, {args.connections} connections, {args.duration} s; gunicorn {args.workers} "
-          f"workers x {args.threads} threads (gthread), load generator on the same machine")
+          f"workers ({args.worker_class}, {args.threads} threads), load generator on the same machine")
     print("| server | messages/s | p50 ms | p99 ms | non-2xx |")
     print("|---|---|---|---|---|")
     for name, r in (("baseline (bare Flask, signature + fixed reply)", base), ("pufabot (Redis, matcher, dedupe)", ours)):

@@ -88,6 +88,7 @@ class ServeConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    worker_class: str = "gthread"
     threads: int = 4
     timeout: int = 30
 
@@ -250,6 +251,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key posts.time must look like 09:00")
     if not 0 <= config.posts.weekday <= 6:
         raise ConfigError("config key posts.weekday must be 0 (Monday) to 6 (Sunday)")
+    if config.serve.worker_class not in {"gthread", "sync", "gevent"}:
+        raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
 

@@ -6,6 +6,7 @@ worker forks, and handed to the workers as ``REDIS_URL``: all workers share one 
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -20,7 +21,7 @@ def gunicorn_options(config: Config, host: str | None = None, port: int | None =
     return {
         "bind": f"{host or s.host}:{port or s.port}",
         "workers": workers or s.workers,
-        "worker_class": "gthread",
+        "worker_class": s.worker_class,
         "threads": s.threads,
         "timeout": s.timeout,
         "graceful_timeout": 10,
@@ -50,7 +51,12 @@ class PufabotServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from bot.app import create_app
 
-        return create_app(self.pufabot_config)
+        app = create_app(self.pufabot_config)
+        # The knowledge base and matcher live as long as the process: move them out of the cyclic
+        # garbage collector's sight, so that its full passes stay short and forked workers do not
+        # copy those pages just to update GC bookkeeping.
+        gc.freeze()
+        return app
 
 
 def ensure_redis_url(config: Config) -> Config:
