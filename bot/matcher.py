@@ -22,6 +22,7 @@ import jieba
 
 import knowledge
 from bot import textnorm
+from bot.homophones import Homophones
 from bot.intents import IntentRules
 from bot.kb import KnowledgeBase
 from bot.ranking import Analysed, Scored, TopicIndex
@@ -37,6 +38,10 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
+# Homophone reading (bot/homophones.py): never towards an everyday word, and never read a run that
+# is itself a fairly common word (实效 is meant as 实效 more often than not... unless rare enough).
+SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
+SOUND_ALIKE_WINDOW_BELOW = 0.8  # a run of the message at or above this generality may be re-read
 OFFTOPIC = "(offtopic)"  # pseudo-topic of everyday non-legal questions (knowledge/dict/offtopic.txt)
 OFFTOPIC_MARGIN = 0.05  # a legal topic must beat the pseudo-topic by this much (unless sure)
 
@@ -110,6 +115,7 @@ class Analyser:
         self.synonyms = _resolve_chains(synonyms)
         self.stopwords = stopwords
         self.lexicon: frozenset[str] = frozenset()
+        self.homophones: Homophones | None = None
 
     def add_words(self, words: Iterable[str]) -> None:
         """Make jieba keep these words whole (build time only)."""
@@ -125,9 +131,19 @@ class Analyser:
         rarity = math.log(self.tokenizer.total / (self.tokenizer.FREQ.get(word, 0) + 1))
         return min(1.0, max(0.15, (rarity - COMMON_RARITY) / RARITY_SPAN))
 
+    def may_reread(self, window: str, word: str) -> bool:
+        """False when the run is itself a common word (the villager probably meant it), or ends
+        with a stop word: particles close phrases (立了, 说是, 要在), not typos of a term."""
+        if window == word:
+            return True
+        return window[-1] not in self.stopwords and self.generality(window) >= SOUND_ALIKE_WINDOW_BELOW
+
     def analyse(self, cleaned: str) -> Analysed:
         tokens: list[str] = []
-        for raw in self.tokenizer.cut(cleaned, HMM=False):
+        cut: Iterable[str] = self.tokenizer.cut(cleaned, HMM=False)
+        if self.homophones is not None:
+            cut = self.homophones.respell(list(cut), self.may_reread)
+        for raw in cut:
             if raw == " " or raw in self.stopwords:
                 continue
             word = self.synonyms.get(raw, raw)
@@ -178,6 +194,13 @@ class Matcher:
         texts[OFFTOPIC] = [norm(q) for q in read_word_list(dict_dir / "offtopic.txt")]
         first_pass = {w for items in texts.values() for t in items for w in analyser.analyse(t).tokens}
         analyser.lexicon = frozenset(first_pass | set(userdict) | set(synonyms.values()))
+        titles = [w for t in kb.topics.values() for w in analyser.analyse(norm(t.title)).tokens]
+        targets = [*keywords, *synonyms, *synonyms.values(), *userdict, *titles]
+        analyser.homophones = Homophones.build(
+            (w for w in targets if analyser.generality(w) >= SOUND_ALIKE_TARGET_AT),
+            cache_dir(),
+            lambda word: analyser.synonyms.get(word, word),
+        )
         phrasings = [(topic_id, analyser.analyse(t)) for topic_id, items in texts.items() for t in items]
         topic_keywords = {t.id: [analyser.analyse(norm(k)) for k in t.keywords] for t in kb.topics.values()}
         background = [

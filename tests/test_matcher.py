@@ -49,6 +49,38 @@ def test_villager_questions_find_their_topic(matcher: Matcher, question: str, to
     assert (found.intent, found.topic) == ("faq", topic), found
 
 
+# Homophone typos of the key term, as dictation and pinyin input produce them (bot/homophones.py).
+SOUND_ALIKE_QUESTIONS = [
+    ("老板不给钱我想申请劳动重裁", "labor-arbitration"),  # 仲裁
+    ("村里不给批摘基地咋办", "homestead"),  # 宅基地
+    ("离婚后娃的抚样费他不给咋办", "child-custody"),  # 抚养费
+    ("征地补常款多久发下来", "land-expropriation"),  # 补偿
+    ("农村养老保先每年交多少", "social-insurance"),  # 养老保险
+    ("想告乡政府行政速讼咋弄", "administrative-litigation"),  # 行政诉讼
+    ("老人自己写的一嘱算不算数", "will"),  # 遗嘱
+    ("村里有人开设堵场咋举报", "gambling"),  # 赌场
+]
+
+
+@pytest.mark.parametrize(("question", "topic"), SOUND_ALIKE_QUESTIONS)
+def test_homophone_typos_of_the_key_term_find_their_topic(matcher: Matcher, question: str, topic: str) -> None:
+    found = matcher.match(question)
+    assert (found.intent, found.topic) == ("faq", topic), found
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("想盖新房子宅基地咋申请", "信访"),  # 新房 sounds like 信访, but jieba found 新房子
+        ("工伤认定要在多长时间内申请", "要账"),  # 要在 ends with a stop word
+        ("有人打电话说是公安让我转账", "调解"),  # 说是 is not 说事
+        ("离了婚娃归谁养", "离婚婚"),
+    ],
+)
+def test_homophone_reading_leaves_ordinary_phrases_alone(matcher: Matcher, text: str, absent: str) -> None:
+    assert absent not in matcher.analyser.analyse(text).tokens
+
+
 def test_own_villager_question_set_is_answered_well(matcher: Matcher) -> None:
     figures = evaluate(load_rows(FIXTURES / "villager-questions.jsonl"), matcher.match)
     assert figures.top1 >= 0.90 and figures.top3 >= 0.95
@@ -104,7 +136,32 @@ def test_report_intent_keeps_the_topic_of_the_rest(matcher: Matcher, text: str, 
     assert (found.intent, found.topic) == ("report", topic), found
 
 
-@pytest.mark.parametrize("text", ["怎么申请调解", "调解要收费吗", "去哪里投诉", "结婚登记要带什么"])
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("调解一下", None),
+        ("麻烦调解一下", None),
+        ("请帮忙调解", None),
+        ("帮我们调解调解", None),  # the repeated 调解 does not make "mediation" the topic
+        ("麻烦给调解一下吧", None),
+        ("麻烦你们帮我们两家说和一下", None),
+        ("调解一下 邻居家的羊把我家麦子啃了", "crop-damage"),
+        ("请帮忙调解 邻居占了我家宅基地", "homestead"),
+        ("帮我们调解调解 老板拖欠工资不给", "wage-arrears"),
+    ],
+)
+def test_a_message_opening_with_a_mediation_request_is_a_report(
+    matcher: Matcher, text: str, topic: str | None
+) -> None:
+    found = matcher.match(text)
+    assert (found.intent, found.topic) == ("report", topic), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怎么申请调解", "调解要收费吗", "去哪里投诉", "结婚登记要带什么", "调解一下要收费吗", "调解书能强制执行吗",
+     "调解员是干啥的", "调解不成怎么办"],
+)
 def test_questions_about_a_procedure_are_not_reports(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).intent == "faq"
 
