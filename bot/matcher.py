@@ -38,8 +38,8 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
-# Homophone reading (bot/homophones.py): never towards an everyday word, and never read a run that
-# is itself a fairly common word (实效 is meant as 实效 more often than not... unless rare enough).
+# Homophone reading (bot/homophones.py): never towards an everyday word (什么, 知道), and never
+# re-read a run of the message that is itself a fairly common word: the villager meant that word.
 SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
 SOUND_ALIKE_WINDOW_BELOW = 0.8  # a run of the message at or above this generality may be re-read
 OFFTOPIC = "(offtopic)"  # pseudo-topic of everyday non-legal questions (knowledge/dict/offtopic.txt)
