@@ -71,6 +71,7 @@ class BotConfig:
     villages: tuple[str, ...] = ("一村", "二村", "三村")
     response_hours: int = 48
     spool_dir: str = "var/spool"
+    media_dir: str = "var/media"
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def config(redis_url: str, standin: Any, tmp_path: Path) -> config_mod.Config:
                 "api_base_url": standin.url},
         redis={"url": redis_url},
         web={"secret_key": "test-only-secret-key", "dev_mode": True, "session_cookie_secure": False},
-        bot={"spool_dir": str(tmp_path / "spool"), "villages": ["东村", "西村", "南村"]},
+        bot={"spool_dir": str(tmp_path / "spool"), "media_dir": str(tmp_path / "media"), "villages": ["东村", "西村", "南村"]},
         log={"json": True, "level": "INFO"},
     )
 

@@ -156,7 +156,7 @@ def media(media_id: str) -> Response:
         return Response(render_template("staff_message.html", message=text("console_media_refused")),
                         status=403, mimetype="text/html")
     try:
-        content, ctype = services().wechat.download_media(media_id)
+        content, ctype = services().disputes.media.fetch(media_id)
     except WeChatError as exc:
         return Response(render_template("staff_message.html", message=text(
             "console_media_failed", errcode=exc.errcode, errmsg=exc.errmsg)), status=502, mimetype="text/html")

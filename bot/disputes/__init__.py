@@ -21,6 +21,7 @@ from typing import Any
 from bot.config import PROJECT_ROOT
 from bot.disputes.actions import ReplyResult, StaffActions
 from bot.disputes.intake import Intake
+from bot.disputes.media import MediaArchive
 from bot.disputes.queue import Queue
 from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
@@ -46,6 +47,8 @@ class Disputes:
         spool_dir = Path(config.bot.spool_dir)
         self.spool = Spool(spool_dir if spool_dir.is_absolute() else PROJECT_ROOT / spool_dir)
         self.intake = Intake(self.store, self.spool, config.bot.response_hours)
+        media_dir = Path(config.bot.media_dir)
+        self.media = MediaArchive(media_dir if media_dir.is_absolute() else PROJECT_ROOT / media_dir, services.wechat)
         self.actions = StaffActions(self.store)
 
     # -- villagers --------------------------------------------------------------------------------

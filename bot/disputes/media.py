@@ -1,0 +1,75 @@
+"""Villagers' voices and photos, copied out of WeChat before its temporary media expire (3 days).
+
+A villager who can only speak reaches staff through a voice message; WeChat keeps that voice for
+three days only, and staff may open the ticket later. The worker copies every attachment of recent
+tickets into ``[bot] media_dir`` (one file per media id, plus its content type), and the console reads
+the copy first. Files are written to a temporary name and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+MEDIA_ID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
+WECHAT_KEEPS_DAYS = 3
+
+
+class MediaArchive:
+    def __init__(self, directory: Path, wechat: Any):
+        self.directory = directory
+        self.wechat = wechat
+
+    def _path(self, media_id: str) -> Path:
+        if not MEDIA_ID.match(media_id):
+            raise ValueError(f"not a media id: {media_id!r}")
+        return self.directory / media_id
+
+    def get(self, media_id: str) -> tuple[bytes, str] | None:
+        """The archived copy (content, content type), or None."""
+        path = self._path(media_id)
+        try:
+            return path.read_bytes(), path.with_suffix(".type").read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return None
+
+    def fetch(self, media_id: str) -> tuple[bytes, str]:
+        """The archived copy, or download it from WeChat now and keep it (raises ``WeChatError``)."""
+        found = self.get(media_id)
+        if found is not None:
+            return found
+        content, ctype = self.wechat.download_media(media_id)
+        self._store(media_id, content, ctype)
+        return content, ctype
+
+    def _store(self, media_id: str, content: bytes, ctype: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(media_id)
+        for target, data in ((path.with_suffix(".type"), ctype.encode("ascii", "replace")), (path, content)):
+            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+
+    def archive_recent(self, disputes: Any, now: float | None = None) -> int:
+        """Copy the attachments of tickets from the last three days; returns how many were copied."""
+        from bot.wechat import WeChatError
+
+        now = time.time() if now is None else now
+        tickets, _ = disputes.list(since=now - WECHAT_KEEPS_DAYS * 86400, limit=1000)
+        copied = 0
+        for ticket in tickets:
+            for item in ticket.attachments:
+                media_id = item.get("media_id") or ""
+                if not media_id or not MEDIA_ID.match(media_id) or self._path(media_id).exists():
+                    continue
+                try:
+                    self.fetch(media_id)
+                    copied += 1
+                except WeChatError as exc:
+                    log.warning("could not archive media of %s: %s %s", ticket.id, exc.errcode, exc.errmsg)
+        return copied
