@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.webhook import TOKEN, machine, run_wrk, signed_path, wrk_script  # noqa: E402
-from tests.scale.servers import (AppHost, LocalCluster, Nginx, client_for, host_config,  # noqa: E402
-                                 missing_binaries)
+from tests.scale.servers import LocalCluster, client_for, free_port, missing_binaries  # noqa: E402
+from tests.scale.web import AppHost, Nginx, host_config  # noqa: E402
 
 PREFIX = "pbscale"
 SECRETS = {"token": TOKEN, "appid": "wx0000000000000001", "appsecret": "benchmark-not-real"}
@@ -124,7 +124,6 @@ def main() -> None:
 def run_all(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str, float]]:
     """Start every server once, then let the five setups take turns (machine noise hits all alike)."""
     from bot.redisconn import EmbeddedRedis
-    from tests.scale.servers import free_port
 
     single = EmbeddedRedis(tmp / "single", port=free_port()).start()
     stack.callback(single.stop)

@@ -14,8 +14,8 @@ different slots, CROSSSLOT) are left as they are. Nothing connects at import tim
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
 from redis.cluster import ClusterNode, RedisCluster
@@ -34,29 +34,32 @@ def _unreachable(exc: RedisClusterException) -> bool:
                                                                                   OSError))
 
 
-def _honest(call: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(call)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return call(*args, **kwargs)
-        except RedisClusterException as exc:
-            if _unreachable(exc):
-                raise ClusterUnreachable(str(exc)) from exc
-            raise
-
-    return run
+@contextmanager
+def _honest() -> Iterator[None]:
+    try:
+        yield
+    except RedisClusterException as exc:
+        if _unreachable(exc):
+            raise ClusterUnreachable(str(exc)) from exc
+        raise
 
 
-class HonestCluster(RedisCluster):  # type: ignore[misc]
+class HonestCluster(RedisCluster):
     """``RedisCluster`` whose commands, scripts and pipelines raise ``ClusterUnreachable`` (module doc)."""
 
-    @_honest
     def execute_command(self, *args: Any, **kwargs: Any) -> Any:
-        return super().execute_command(*args, **kwargs)
+        with _honest():
+            return super().execute_command(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
-        pipe = super().pipeline(transaction=transaction, shard_hint=shard_hint)
-        pipe.execute = _honest(pipe.execute)
+        pipe = super().pipeline(transaction=transaction, shard_hint=shard_hint)  # type: ignore[no-untyped-call]
+        execute = pipe.execute
+
+        def honest_execute(*args: Any, **kwargs: Any) -> Any:
+            with _honest():
+                return execute(*args, **kwargs)
+
+        pipe.execute = honest_execute
         return pipe
 
 
@@ -70,7 +73,7 @@ def seeds(url: str) -> tuple[list[ClusterNode], dict[str, Any]]:
         if not colon or "]" in port:  # no port given (an IPv6 address alone keeps its colons in [])
             host, port = item, "6379"
         try:
-            nodes.append(ClusterNode(host.strip("[]"), int(port)))
+            nodes.append(ClusterNode(host.strip("[]"), int(port)))  # type: ignore[no-untyped-call]
         except ValueError:
             raise ConfigError(f"config key redis.url: {item!r} is not host:port") from None
     if not nodes:
@@ -88,4 +91,5 @@ def connect_cluster(url: str, **options: Any) -> HonestCluster:
     (the servers run with ``cluster-require-full-coverage no`` for the same reason).
     """
     nodes, auth = seeds(url)
-    return _honest(HonestCluster)(startup_nodes=nodes, require_full_coverage=False, **auth, **options)
+    with _honest():
+        return HonestCluster(startup_nodes=nodes, require_full_coverage=False, **auth, **options)

@@ -25,7 +25,8 @@ from bot.dev import wire
 from bot.dev.standin import StandinServer
 from bot.protocol import Cipher
 from tests.conftest import AES_KEY, APPID, APPSECRET, TOKEN
-from tests.scale.servers import AppHost, LocalCluster, Nginx, client_for, host_config, missing_binaries
+from tests.scale.servers import LocalCluster, client_for, missing_binaries
+from tests.scale.web import AppHost, Nginx, host_config
 
 SECRETS = {"token": TOKEN, "appid": APPID, "appsecret": APPSECRET, "aes_key": AES_KEY}
 

@@ -12,7 +12,8 @@ from typing import Any
 from bot.dev import wire
 from bot.keys import Keys
 from tests.scale.conftest import Front
-from tests.scale.servers import AppHost, LocalCluster
+from tests.scale.servers import LocalCluster
+from tests.scale.web import AppHost
 from tests.scale.test_two_hosts import walk_to_confirm
 
 VILLAGERS = 36

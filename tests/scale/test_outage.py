@@ -9,7 +9,8 @@ from typing import Any
 import requests
 
 from tests.scale.conftest import Front
-from tests.scale.servers import AppHost, LocalCluster
+from tests.scale.servers import LocalCluster
+from tests.scale.web import AppHost
 from tests.scale.test_failover import BUSY, kind_of
 from tests.scale.test_two_hosts import walk_to_confirm
 

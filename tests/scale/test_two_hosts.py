@@ -13,7 +13,8 @@ from typing import Any
 from bot.dev import wire
 from tests.conftest import TOKEN
 from tests.scale.conftest import Front
-from tests.scale.servers import ROOT, AppHost
+from tests.scale.servers import ROOT
+from tests.scale.web import AppHost
 
 # After the menu click: kind 1, village 1, what happened, "done", no phone, contact 1 → the summary.
 TO_CONFIRM = ("1", "1", "邻居把院墙砌到我家地里了", "好了", "不留", "1")
