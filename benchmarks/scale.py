@@ -21,6 +21,7 @@ client and the proxy cost, and that nothing fails under load (non-2xx must be 0)
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -113,12 +114,15 @@ def main() -> None:
     if missing:
         sys.exit(f"needs {', '.join(missing)} (Debian packages wrk, nginx, redis-server, redis-tools)")
     tmp = Path(tempfile.mkdtemp(prefix="pbscalebench"))
+    load_before = os.getloadavg()[0]
     try:
         with ExitStack() as stack:
             results, trips = run_all(stack, tmp, args)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report(results, trips, args)
+    print(f"1-minute load average before / after the run: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          "(other work on the machine widens the ranges)")
 
 
 def run_all(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str, float]]:
