@@ -100,7 +100,6 @@ def test_eval_on_the_held_out_dev_questions_beats_the_baseline(runner: CliRunner
 
 
 @NO_DEV
-@pytest.mark.xfail(reason="top-1 0.84 and top-3 0.93 on the dev questions: below the targets of issue 3", strict=False)
 def test_eval_on_the_held_out_dev_questions_meets_the_accuracy_targets(runner: CliRunner) -> None:
     ours, _ = _dev_figures(runner)
     assert ours["top1"] >= 0.90
