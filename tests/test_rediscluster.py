@@ -26,6 +26,7 @@ def test_a_cluster_url_without_a_usable_node_names_the_config_key(url: str) -> N
         seeds(url)
 
 
+@pytest.mark.cluster
 def test_a_host_starts_while_its_first_seed_is_down(cluster_redis_url: str) -> None:
     dead = free_ports(1)[0]
     live = cluster_redis_url.split("://", 1)[1].split("/")[0]
@@ -41,6 +42,7 @@ def test_a_cluster_nobody_answers_is_a_connection_error_like_a_down_server() -> 
     assert isinstance(caught.value, ConnectionError)  # what the webhook and the spool already handle
 
 
+@pytest.mark.cluster
 def test_keys_of_one_script_in_two_slots_stay_a_bug_not_an_outage(cluster_redis_url: str) -> None:
     client: Any = connect(RedisConfig(url=cluster_redis_url))
     script = client.register_script("return redis.call('GET', KEYS[1])")
