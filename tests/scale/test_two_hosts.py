@@ -3,17 +3,12 @@ the weekly post behave as if there were one server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from bot.dev import wire
 from tests.conftest import TOKEN
 from tests.scale.conftest import Front
-from tests.scale.servers import ROOT
 from tests.scale.web import AppHost
 
 # After the menu click: kind 1, village 1, what happened, "done", no phone, contact 1 → the summary.
@@ -67,11 +62,7 @@ def test_a_report_conversation_alternating_hosts_completes(via_nginx: Front, hos
 
 def run_on_both_hosts(hosts: list[AppHost], *args: str) -> list[tuple[int, str]]:
     """``pufabot <args>`` in two processes per host at once, each with its host's config; (code, output)."""
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
-    pufabot = str(Path(sys.executable).parent / "pufabot")
-    procs = [subprocess.Popen([pufabot, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              env={**env, "PUFABOT_CONFIG": str(host.config_path)})
-             for host in (*hosts, *hosts)]
+    procs = [host.pufabot(*args) for host in (*hosts, *hosts)]
     outputs = [p.communicate(timeout=30)[0].decode() for p in procs]
     return [(p.returncode, out) for p, out in zip(procs, outputs)]
 

@@ -23,6 +23,8 @@ import requests
 
 from tests.scale.servers import ROOT, PortTaken, exe, free_port, terminate, wait_for
 
+PUFABOT = str(Path(sys.executable).parent / "pufabot")
+
 
 def host_config(redis_url: str, spool_dir: Path, api_base_url: str, secrets: dict[str, str],
                 workers: int = 2, threads: int = 4, key_prefix: str = "pufabot") -> str:
@@ -56,17 +58,23 @@ class AppHost:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def env(self) -> dict[str, str]:
+        """The environment of this host's processes: its config file, no Redis from ours."""
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
+        return {**env, "PUFABOT_CONFIG": str(self.config_path)}
+
     def start(self, timeout: float = 60) -> "AppHost":
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(self.config_text, encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
-        env["PUFABOT_CONFIG"] = str(self.config_path)
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(self.command(), env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen([PUFABOT, "serve", "--port", str(self.port)], env=self.env(), cwd=ROOT,
+                                            stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def command(self) -> list[str]:
-        return [str(Path(sys.executable).parent / "pufabot"), "serve", "--port", str(self.port)]
+    def pufabot(self, *args: str) -> subprocess.Popen[bytes]:
+        """An operator's ``pufabot <args>`` on this host (output on ``stdout``, errors merged)."""
+        return subprocess.Popen([PUFABOT, *args], env=self.env(), cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
 
     def wait_up(self, timeout: float = 60) -> None:
         """Until /healthz answers 200; started again on another port if someone took ours meanwhile."""
