@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-import redis as redis_lib
+from tests.scale.servers import client_for
 
 from bot import config as config_mod
 from bot.keys import Keys
@@ -38,7 +38,7 @@ def make_posts(services: Any, redis_url: str) -> Iterator[Callable[..., Posts]]:
 
     def make(wechat: dict[str, Any] | None = None, **posts: Any) -> Posts:
         cfg = services.config.replace(posts=posts, wechat=wechat or {})
-        client = redis_lib.Redis.from_url(redis_url, decode_responses=True)
+        client = client_for(redis_url)
         clients.append(client)
         keys = Keys(cfg.redis.key_prefix)
         return Posts(cfg, client, keys, WeChatAPI(cfg.wechat, client, keys), services.counters, services.texts)

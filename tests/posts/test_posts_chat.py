@@ -9,6 +9,8 @@ import pytest
 
 from tests.posts.conftest import PUBLIC
 
+REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
+
 
 @pytest.fixture
 def sent(services: Any, standin: Any) -> dict[str, str]:
