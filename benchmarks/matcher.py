@@ -25,6 +25,8 @@ import platform
 import subprocess
 import time
 
+from benchmarks.webhook import machine  # noqa: E402
+
 DEV = ROOT.parent / "shared" / "knowledge" / "dev-questions.jsonl"
 OWN = ROOT / "tests" / "fixtures" / "villager-questions.jsonl"
 
@@ -37,18 +39,6 @@ matcher = Matcher.build(KnowledgeBase.load())
 matcher.match("老板跑了工钱不给咋整")
 print(time.perf_counter() - started)
 """
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()} ({platform.system()})"
 
 
 def first_answer_seconds(runs: int = 3) -> float:
