@@ -21,7 +21,6 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 import argparse
 import json
 import os
-import platform
 import subprocess
 import time
 
