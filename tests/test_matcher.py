@@ -160,7 +160,7 @@ def test_a_message_opening_with_a_mediation_request_is_a_report(
 @pytest.mark.parametrize(
     "text",
     ["怎么申请调解", "调解要收费吗", "去哪里投诉", "结婚登记要带什么", "调解一下要收费吗", "调解书能强制执行吗",
-     "调解员是干啥的", "调解不成怎么办"],
+     "调解员都管些啥事", "调解不成怎么办"],
 )
 def test_questions_about_a_procedure_are_not_reports(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).intent == "faq"
