@@ -33,7 +33,7 @@ from typing import Any  # noqa: E402
 
 import requests  # noqa: E402
 
-from benchmarks.webhook import free_port, machine, start, wait_up  # noqa: E402
+from benchmarks.webhook import free_port, machine, serve_pufabot, wait_up  # noqa: E402
 from bot.dev import wire  # noqa: E402
 
 PASSWORD = "bench-admin-pass-1"
@@ -108,8 +108,7 @@ def main() -> None:
     disputes = _disputes()
     StaffAccounts(disputes.store.redis, Keys("pufabot")).add("王管理", PASSWORD, "admin")
     port = free_port()
-    server = start([str(Path(sys.executable).parent / "pufabot"), "serve", "--port", str(port), "--workers",
-                    str(args.workers)], env, tmp / "pufabot.log")
+    server = serve_pufabot(port, args.workers, env, tmp / "pufabot.log")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_up(f"{base}/healthz")

@@ -38,7 +38,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from benchmarks.webhook import free_port, machine, start, wait_up  # noqa: E402
+from benchmarks.webhook import free_port, machine, serve_pufabot, wait_up  # noqa: E402
 from bot.dev import wire  # noqa: E402
 
 TOKEN = "benchtoken1"
@@ -170,8 +170,7 @@ def main() -> None:
         f'[log]\nlevel = "ERROR"\n', encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PUFABOT_CONFIG": str(tmp / "config.toml")}
-    server = start([str(Path(sys.executable).parent / "pufabot"), "serve", "--port", str(port), "--workers",
-                    str(args.workers)], env, tmp / "pufabot.log")
+    server = serve_pufabot(port, args.workers, env, tmp / "pufabot.log")
     url = f"http://127.0.0.1:{port}/wechat"
     try:
         wait_up(f"http://127.0.0.1:{port}/healthz")

@@ -123,6 +123,12 @@ def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[by
     return subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT)
 
 
+def serve_pufabot(port: int, workers: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``pufabot serve`` (the production server) on a loopback port, as an operator starts it."""
+    pufabot = str(Path(sys.executable).parent / "pufabot")
+    return start([pufabot, "serve", "--port", str(port), "--workers", str(workers)], env, log)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--connections", type=int, default=50)
@@ -152,8 +158,7 @@ def main() -> None:
                 str(args.threads), "--keep-alive", "5", "-b", f"127.0.0.1:{base_port}", "--log-level", "warning",
                 "benchmarks.baseline_app:app"]
     procs = [start(gunicorn, env, tmp / "baseline.log"),
-             start([str(Path(sys.executable).parent / "pufabot"), "serve", "--port", str(bot_port), "--workers",
-                    str(args.workers)], env, tmp / "pufabot.log")]
+             serve_pufabot(bot_port, args.workers, env, tmp / "pufabot.log")]
     try:
         wait_up(f"http://127.0.0.1:{base_port}/")
         wait_up(f"http://127.0.0.1:{bot_port}/healthz")

@@ -21,7 +21,3 @@ class BadRequest(PufabotError):
 class SignatureError(BadRequest):
     def __init__(self, reason: str = "bad signature"):
         super().__init__(reason, 403)
-
-
-class StorageUnavailable(PufabotError):
-    """Redis could not be reached; callers answer honestly and spool what must not be lost."""

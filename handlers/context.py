@@ -9,7 +9,7 @@ through ``ctx.count`` and are flushed in batches. Handlers import neither Flask 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Union
+from typing import Any, Union
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,6 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     if kind == "news":
         return News(data["title"], data["description"], data["url"], data.get("image", ""))
     return NoReply()
-
-
-class Services(Protocol):
-    """What handlers may use; built once by ``bot.services.build_services``."""
-
-    config: Any
-    kb: Any
-    matcher: Any
-    texts: Any
 
 
 @dataclass

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -121,7 +120,3 @@ def _add_feature_commands() -> None:
 
 
 _add_feature_commands()
-
-
-def main() -> None:  # pragma: no cover - console entry point convenience
-    sys.exit(cli.main())

@@ -168,14 +168,11 @@ def media(media_id: str) -> Response:
     return response
 
 
-@bp.app_template_filter("state_name")
-def _state_name(state: Any) -> str:
-    return display.state_name(state)
-
-
-@bp.app_template_filter("state_value")
-def _state_value(state: Any) -> str:
-    return display.state_value(state)
+# Template filters that only reformat a value (display.py does the work).
+for _name, _filter in (("state_name", display.state_name), ("state_value", display.state_value),
+                       ("age", display.age), ("history_name", display.history_name),
+                       ("who_name", display.who_name)):
+    bp.add_app_template_filter(_filter, _name)
 
 
 @bp.app_template_filter("local_time")
@@ -183,24 +180,9 @@ def _local_time(ts: float | None) -> str:
     return display.local_time(ts, services().config.posts.timezone)
 
 
-@bp.app_template_filter("age")
-def _age(ts: float | None) -> str:
-    return display.age(ts)
-
-
 @bp.app_template_filter("kind_name")
 def _kind_name(kind: str) -> str:
     return display.kind_name(kind, services().texts)
-
-
-@bp.app_template_filter("history_name")
-def _history_name(what: str) -> str:
-    return display.history_name(what)
-
-
-@bp.app_template_filter("who_name")
-def _who_name(who: str) -> str:
-    return display.who_name(who)
 
 
 @bp.app_template_global("map_link")
