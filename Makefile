@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBS   := chromium nginx redis-server
+DEBS   := chromium nginx redis-server wrk
 
 .PHONY: run test install system-deps bench clean
 
