@@ -16,37 +16,48 @@ the sender's hash tag, next to their conversation state, so that one Lua script 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from bot.keys import Keys
+from bot.luascripts import lua_script
 
-PENDING = "__pending__"
+PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a token of the claiming call
 KEEP = "__keep__"
 CLEAR = "__clear__"
 
-# KEYS[1] dedupe record, KEYS[2] conversation state.
-# ARGV[1] mode: "spec" (ARGV[2..] is a speculative outcome) or "claim";
-# ARGV[2] reply JSON, ARGV[3] dedupe TTL, ARGV[4] new state JSON | __keep__ | __clear__,
-# ARGV[5] state TTL.
+# Store a reply and apply a state change. KEYS[1] dedupe record, KEYS[2] conversation state;
+# ARGV[r] reply JSON, ARGV[t] dedupe TTL, ARGV[s] new state JSON | __keep__ | __clear__, ARGV[u] state TTL.
+_STORE = """
+redis.call('SET', KEYS[1], ARGV[{r}], 'EX', ARGV[{t}])
+if ARGV[{s}] == '__clear__' then
+  redis.call('DEL', KEYS[2])
+elseif ARGV[{s}] ~= '__keep__' then
+  redis.call('SET', KEYS[2], ARGV[{s}], 'EX', ARGV[{u}])
+end
+"""
+
+# ARGV[1] mode: "spec" (ARGV[2], ARGV[4] are a speculative outcome) or "claim"; ARGV[2] reply JSON,
+# ARGV[3] dedupe TTL, ARGV[4] new state, ARGV[5] state TTL, ARGV[6] this call's claim marker.
+# A record holding this call's own marker is this call repeated (the client retries once when a
+# connection broke), not a retry from WeChat.
 # Returns {"dup", stored} | {"state", state or ""} | {"done", ""}.
 BEGIN = """
 local prev = redis.call('GET', KEYS[1])
-if prev then return {'dup', prev} end
+if prev and prev ~= ARGV[6] then return {'dup', prev} end
 local state = redis.call('GET', KEYS[2])
 if state or ARGV[1] == 'claim' then
-  redis.call('SET', KEYS[1], '__pending__', 'EX', ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[6], 'EX', ARGV[3])
   return {'state', state or ''}
 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-if ARGV[4] == '__clear__' then
-  redis.call('DEL', KEYS[2])
-elseif ARGV[4] ~= '__keep__' then
-  redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-end
+""" + _STORE.format(r=2, t=3, s=4, u=5) + """
 return {'done', ''}
 """
+
+# ARGV[1] reply JSON, ARGV[2] dedupe TTL, ARGV[3] new state, ARGV[4] state TTL.
+COMMIT = _STORE.format(r=1, t=2, s=3, u=4) + "return 1\n"
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
@@ -55,6 +66,11 @@ def fingerprint(fields: dict[str, Any]) -> str:
     if msg_id and msg_id != "0":
         return f"m:{msg_id}"
     return f"e:{fields.get('CreateTime', '')}:{fields.get('Event') or fields.get('MsgType')}:{fields.get('EventKey') or ''}"[:300]
+
+
+def is_pending(stored: str) -> bool:
+    """A record claimed by a delivery still at work (its reply not stored yet)."""
+    return stored.startswith(PENDING)
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,8 @@ class Deduper:
         self.keys = keys
         self.dedupe_ttl = dedupe_ttl
         self.state_ttl = state_ttl
-        self._begin = redis.register_script(BEGIN)
+        self._begin = lua_script(redis, BEGIN)
+        self._commit = lua_script(redis, COMMIT)
 
     def _state_arg(self, new_state: Any, changed: bool) -> str:
         if not changed:
@@ -81,30 +98,25 @@ class Deduper:
               new_state: Any = None, state_changed: bool = False) -> Begin:
         """One round trip; with ``reply_json`` None only claims the message (see module doc)."""
         mode = "claim" if reply_json is None else "spec"
-        keys = [self.keys.dedupe(openid, fp), self.keys.state(openid)]
-        args = [mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl]
-        kind, value = self._begin(keys=keys, args=args)
+        keys = (self.keys.dedupe(openid, fp), self.keys.state(openid))
+        args = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl,
+                f"{PENDING}:{secrets.token_hex(8)}")
+        kind, value = self._begin(keys, args)
         if kind == "state":
             return Begin("state", state=json.loads(value) if value else None)
         return Begin(kind, stored=value)
 
     def commit(self, openid: str, fp: str, reply_json: str, new_state: Any, state_changed: bool) -> None:
-        """Store the reply of a claimed message and its state change, atomically."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.keys.dedupe(openid, fp), reply_json, ex=self.dedupe_ttl)
-        arg = self._state_arg(new_state, state_changed)
-        if arg == CLEAR:
-            pipe.delete(self.keys.state(openid))
-        elif arg != KEEP:
-            pipe.set(self.keys.state(openid), arg, ex=self.state_ttl)
-        pipe.execute()
+        """Store the reply of a claimed message and its state change, atomically (one round trip)."""
+        self._commit((self.keys.dedupe(openid, fp), self.keys.state(openid)),
+                     (reply_json, self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl))
 
     def wait(self, openid: str, fp: str, deadline: float) -> str | None:
         """A retry arrived while the first delivery works: wait for its reply until ``deadline``."""
         key = self.keys.dedupe(openid, fp)
         while time.monotonic() < deadline:
             value = self.redis.get(key)
-            if value and value != PENDING:
+            if value and not is_pending(value):
                 return str(value)
             time.sleep(0.05)
         return None

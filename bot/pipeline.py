@@ -15,7 +15,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bot.dedupe import PENDING, fingerprint
+from bot.dedupe import fingerprint, is_pending
 from bot.logs import mask_openid
 from handlers import ROUTES
 from handlers.context import Context, NoReply, Reply, Text, normalize, reply_from_json, reply_to_json
@@ -63,7 +63,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
         return spec
     if begin.outcome == "dup":
         stored: str | None = begin.stored
-        if stored == PENDING:
+        if is_pending(stored):
             deadline = started + services.config.wechat.reply_deadline
             try:
                 stored = deduper.wait(openid, fp, deadline)

@@ -7,8 +7,9 @@ import threading
 import time
 from typing import Any
 
-from bot.dedupe import PENDING, Deduper, fingerprint
+from bot.dedupe import BEGIN, KEEP, Deduper, fingerprint, is_pending
 from bot.keys import Keys
+from bot.luascripts import lua_script
 
 REPLY = json.dumps({"t": "text", "content": "答复"})
 
@@ -30,7 +31,7 @@ def test_with_state_the_message_is_claimed_and_the_state_returned(redis_client: 
     redis_client.set(Keys("t").state("oA"), json.dumps({"flow": "report"}))
     begin = d.begin("oA", "m:2", REPLY)
     assert begin.outcome == "state" and begin.state == {"flow": "report"}
-    assert d.begin("oA", "m:2", REPLY).stored == PENDING
+    assert is_pending(d.begin("oA", "m:2", REPLY).stored)
     d.commit("oA", "m:2", REPLY, None, True)
     assert d.begin("oA", "m:2", REPLY).stored == REPLY
     assert redis_client.get(Keys("t").state("oA")) is None
@@ -54,3 +55,13 @@ def test_fingerprints_key_messages_on_msgid_and_events_on_time_and_event() -> No
     assert fingerprint({"MsgId": "123", "CreateTime": "1"}) == "m:123"
     assert fingerprint({"MsgId": "0", "CreateTime": "5", "Event": "CLICK", "EventKey": "K"}) == "e:5:CLICK:K"
     assert fingerprint({"CreateTime": "5", "Event": "subscribe"}) == "e:5:subscribe:"
+
+
+def test_a_repeated_call_after_a_broken_connection_is_not_taken_for_a_wechat_retry(redis_client: Any) -> None:
+    begin = lua_script(redis_client, BEGIN)
+    keys = (Keys("t").dedupe("oA", "m:9"), Keys("t").state("oA"))
+    claim = ("claim", "", 60, KEEP, 1800, "__pending__:call-1")
+    assert begin(keys, claim) == ["state", ""]
+    assert begin(keys, claim) == ["state", ""], "the same call, repeated by the client, still owns its claim"
+    other = begin(keys, (*claim[:5], "__pending__:call-2"))
+    assert other[0] == "dup" and is_pending(other[1]), "a second delivery from WeChat waits for the first"

@@ -1,0 +1,106 @@
+"""The hot path's script runner: one connection per thread, surviving flushes, restarts and forks."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from bot.luascripts import DirectScript, lua_script
+from bot.redisconn import connect
+from bot.config import RedisConfig
+
+INCR = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+
+
+@pytest.fixture
+def client(redis_client: Any, redis_url: str) -> Any:
+    return connect(RedisConfig(url=redis_url))
+
+
+def test_a_single_server_gets_the_direct_runner_and_its_answers(client: Any, redis_client: Any) -> None:
+    incr = lua_script(client, INCR)
+    assert isinstance(incr, DirectScript)
+    assert incr(["k"], [2]) == 2 and incr(["k"], [3]) == 5
+    assert redis_client.get("k") == "5"
+
+
+def test_a_flushed_script_cache_is_loaded_again(client: Any, redis_client: Any) -> None:
+    incr = lua_script(client, INCR)
+    incr(["k"], [1])
+    redis_client.script_flush()
+    assert incr(["k"], [1]) == 2
+
+
+def script_connections(redis_client: Any) -> int:
+    """How many clients of the server last ran a script (ours, in these tests)."""
+    return sum(1 for c in redis_client.client_list() if c.get("cmd") in ("evalsha", "eval"))
+
+
+def test_each_thread_keeps_its_own_connection(client: Any, redis_client: Any) -> None:
+    incr = lua_script(client, INCR)
+    done, hold = threading.Barrier(4), threading.Event()
+
+    def work() -> None:
+        for _ in range(5):
+            incr(["k"], [1])
+        done.wait()
+        hold.wait()  # keep the thread (and its connection) alive while the test counts
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    done.wait()
+    try:
+        assert redis_client.get("k") == "15"
+        assert script_connections(redis_client) == 3, "one connection per thread, reused for every call"
+    finally:
+        hold.set()
+        for t in threads:
+            t.join()
+
+
+def test_a_killed_connection_is_replaced_without_the_caller_noticing(client: Any, redis_client: Any) -> None:
+    incr = lua_script(client, INCR)
+    incr(["k"], [1])
+    redis_client.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart would
+    assert incr(["k"], [1]) == 2
+
+
+def test_an_unreachable_server_raises_redis_connection_error(client: Any) -> None:
+    dead = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, decode_responses=True)
+    with pytest.raises(redis_lib.ConnectionError):
+        lua_script(dead, INCR)(["k"], [1])
+
+
+def test_a_script_error_leaves_the_connection_usable(client: Any) -> None:
+    bad = lua_script(client, "return redis.call('NOSUCHCOMMAND')")
+    with pytest.raises(redis_lib.ResponseError):
+        bad([], [])
+    assert lua_script(client, INCR)(["k"], [7]) == 7
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_opens_its_own_connection(client: Any, redis_client: Any) -> None:
+    incr = lua_script(client, INCR)
+    incr(["k"], [1])
+    assert script_connections(redis_client) == 1
+    ready, finish = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a gunicorn worker forked after the app was preloaded
+        try:
+            incr(["k"], [1])
+            os.write(ready[1], b"x")
+            os.read(finish[0], 1)
+        finally:
+            os._exit(0)
+    os.read(ready[0], 1)
+    try:
+        assert script_connections(redis_client) == 2, "the child opened its own connection"
+    finally:
+        os.write(finish[1], b"x")
+        os.waitpid(pid, 0)
+    assert incr(["k"], [1]) == 3, "the parent's connection is still in step"
