@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--worker-class", default="gthread", choices=["gthread", "sync", "gevent"])
+    ap.add_argument("--cpu-affinity", default="auto", choices=["auto", "none"],
+                    help="pin each worker to a CPU ([serve] cpu_affinity); applied to both servers")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian: apt-get install wrk)")
@@ -151,11 +153,13 @@ def main() -> None:
     config = tmp / "config.toml"
     config.write_text(f'[wechat]\ntoken = "{TOKEN}"\nappid = "wx0000000000000001"\n'
                       f'[redis]\nurl = "{redis_url}"\nkey_prefix = "pbbench"\n'
-                      f'[serve]\nthreads = {args.threads}\nworker_class = "{args.worker_class}"\n[log]\nlevel = "WARNING"\n', encoding="utf-8")
+                      f'[serve]\nthreads = {args.threads}\nworker_class = "{args.worker_class}"\n'
+                      f'cpu_affinity = "{args.cpu_affinity}"\n[log]\nlevel = "WARNING"\n', encoding="utf-8")
     env = {**os.environ, "PUFABOT_CONFIG": str(config), "BASELINE_TOKEN": TOKEN}
     base_port, bot_port = free_port(), free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-k", args.worker_class, "--threads",
                 str(args.threads), "--keep-alive", "5", "-b", f"127.0.0.1:{base_port}", "--log-level", "warning",
+                *(["-c", "python:benchmarks.baseline_gunicorn"] if args.cpu_affinity == "auto" else []),
                 "benchmarks.baseline_app:app"]
     procs = [start(gunicorn, env, tmp / "baseline.log"),
              serve_pufabot(bot_port, args.workers, env, tmp / "pufabot.log")]
@@ -181,7 +185,8 @@ def main() -> None:
             embedded.stop()
     print(f"machine: {machine()}")
     print(f"load: wrk, 2 threads, {args.connections} connections, {args.duration} s; gunicorn {args.workers} "
-          f"workers ({args.worker_class}, {args.threads} threads), load generator on the same machine")
+          f"workers ({args.worker_class}, {args.threads} threads, cpu_affinity {args.cpu_affinity}), "
+          "load generator on the same machine")
     print(f"{args.rounds} alternating rounds; the median run of each server is shown, with the range")
     print("| server | messages/s (median run) | range | p50 ms | p99 ms | non-2xx |")
     print("|---|---|---|---|---|---|")

@@ -92,6 +92,7 @@ class ServeConfig:
     worker_class: str = "gthread"
     threads: int = 4
     timeout: int = 30
+    cpu_affinity: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key posts.weekday must be 0 (Monday) to 6 (Sunday)")
     if config.serve.worker_class not in {"gthread", "sync", "gevent"}:
         raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
+    if config.serve.cpu_affinity not in {"auto", "none"}:
+        raise ConfigError("config key serve.cpu_affinity must be auto or none")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
 

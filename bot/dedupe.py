@@ -15,7 +15,9 @@ the sender's hash tag, next to their conversation state, so that one Lua script 
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Any
 from bot.keys import Keys
 from bot.luascripts import lua_script
 
-PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a token of the claiming call
+PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a marker of the claiming call
 KEEP = "__keep__"
 CLEAR = "__clear__"
 
@@ -68,6 +70,23 @@ def fingerprint(fields: dict[str, Any]) -> str:
     return f"e:{fields.get('CreateTime', '')}:{fields.get('Event') or fields.get('MsgType')}:{fields.get('EventKey') or ''}"[:300]
 
 
+_process_token = secrets.token_hex(8)
+_calls = itertools.count()
+
+
+def _new_process_token() -> None:
+    global _process_token, _calls
+    _process_token, _calls = secrets.token_hex(8), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_process_token)  # each gunicorn worker draws its own
+
+
+def claim_marker() -> str:
+    """Unique per call (a random token per process and a counter), with no system call per message."""
+    return f"{PENDING}:{_process_token}.{next(_calls)}"
+
+
 def is_pending(stored: str) -> bool:
     """A record claimed by a delivery still at work (its reply not stored yet)."""
     return stored.startswith(PENDING)
@@ -100,7 +119,7 @@ class Deduper:
         mode = "claim" if reply_json is None else "spec"
         keys = (self.keys.dedupe(openid, fp), self.keys.state(openid))
         args = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl,
-                f"{PENDING}:{secrets.token_hex(8)}")
+                claim_marker())
         kind, value = self._begin(keys, args)
         if kind == "state":
             return Begin("state", state=json.loads(value) if value else None)

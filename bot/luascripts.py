@@ -1,16 +1,20 @@
 """Lua scripts on the webhook's hot path, run with as little client work as the client allows.
 
 redis-py's ``Script`` goes through the connection pool, its retry wrapper and its observability
-hooks on every call: about 50 µs of CPU per call on our machines, more than the round trip itself
-(``benchmarks/webhook.py``). For a single Redis server, ``DirectScript`` keeps one connection per
-thread (gunicorn's gthread workers have a fixed set of threads) and talks to it directly:
+hooks on every call: about 25 µs more CPU per call than talking to a connection directly, on a path
+whose whole budget is a few hundred (``benchmarks/webhook.py``). For a single Redis server,
+``DirectScript`` keeps its own small pool of redis-py connections and talks to one directly:
 
-- EVALSHA, and on NOSCRIPT (a restarted or flushed server) EVAL once, which loads it again;
-- errors are redis-py's own (``ConnectionError``, ``TimeoutError``, ``ResponseError``); a connection
-  that failed is closed, and a ``ConnectionError`` on a connection that had been idle in between is
-  retried once on a fresh one (the server may have restarted: the scripts are written so that a
-  repeated call is harmless);
-- a forked child (gunicorn workers) never uses its parent's connection.
+- a call takes an idle connection (or opens one), sends EVALSHA, reads the reply and gives the
+  connection back; on NOSCRIPT (a restarted or flushed server) it sends EVAL once, which loads it;
+- the pool is a plain list: ``pop`` and ``append`` are atomic under the GIL and never switch
+  greenlets, so one connection serves one call at a time under gthread, sync and gevent workers
+  alike (a per-thread connection would be shared by every greenlet of a gevent worker);
+- errors are redis-py's own (``ConnectionError``, ``TimeoutError``, ``ResponseError``). A connection
+  that failed is closed and not given back; a ``ConnectionError`` on a connection that had been idle
+  in the pool is retried once on a fresh one (the server may have restarted: the scripts are written
+  so that a repeated call is harmless);
+- a forked child (gunicorn workers) never uses its parent's connections.
 
 A Redis Cluster client keeps redis-py's ``Script``, which routes by hash slot.
 """
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from typing import Any, Callable, Sequence
 
 from redis import Redis
@@ -29,23 +32,32 @@ ScriptCall = Callable[[Sequence[str], Sequence[Any]], Any]
 
 
 class DirectScript:
-    """One Lua script on a single ``redis.Redis`` server, one connection per thread."""
+    """One Lua script on a single ``redis.Redis`` server, over a pool of direct connections."""
 
-    def __init__(self, client: Redis, source: str):
+    def __init__(self, client: Redis, source: str, max_idle: int = 64):
         pool = client.connection_pool
         self._connection_class = pool.connection_class
         self._connection_kwargs = dict(pool.connection_kwargs)
         self.source = source
         self.sha = hashlib.sha1(source.encode("utf-8")).hexdigest()
-        self._local = threading.local()
+        self.max_idle = max_idle
+        self._idle: list[Any] = []
+        self._pid = os.getpid()
 
-    def _connection(self) -> Any:
-        local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or local.pid != os.getpid():
-            conn = local.conn = self._connection_class(**self._connection_kwargs)
-            local.pid, local.used = os.getpid(), False
-        return conn
+    def _take(self) -> tuple[Any, bool]:
+        """An idle connection (True: it may have gone stale meanwhile) or a new one (False)."""
+        if self._pid != os.getpid():  # forked: the parent's sockets are not ours to use
+            self._idle, self._pid = [], os.getpid()
+        try:
+            return self._idle.pop(), True
+        except IndexError:
+            return self._connection_class(**self._connection_kwargs), False
+
+    def _give_back(self, conn: Any) -> None:
+        if len(self._idle) < self.max_idle and self._pid == os.getpid():
+            self._idle.append(conn)
+        else:
+            conn.disconnect()
 
     def _send(self, conn: Any, command: str, script: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         conn.send_packed_command(conn.pack_command(command, script, len(keys), *keys, *args))
@@ -58,28 +70,27 @@ class DirectScript:
             return self._send(conn, "EVAL", self.source, keys, args)
 
     def __call__(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        conn = self._connection()
-        local = self._local
+        conn, was_idle = self._take()
         try:
-            reply = self._call(conn, keys, args)
-        except ConnectionError:
-            conn.disconnect()
-            if not local.used:
-                raise
-            local.used = False
-            reply = self._call(conn, keys, args)  # a stale socket (server restarted): once more, fresh
+            try:
+                reply = self._call(conn, keys, args)
+            except ConnectionError:
+                conn.disconnect()
+                if not was_idle:
+                    raise
+                reply = self._call(conn, keys, args)  # a stale socket (server restarted): once more, fresh
         except ResponseError:
-            raise  # the server answered with an error; the connection is in step
+            self._give_back(conn)  # the server answered with an error; the connection is in step
+            raise
         except BaseException:
             conn.disconnect()  # a half-read reply must never be read by the next call
-            local.used = False
             raise
-        local.used = True
+        self._give_back(conn)
         return reply
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
             conn.disconnect()
 
 

@@ -49,6 +49,7 @@ def test_pufabot_config_names_the_file(tmp_path: Path) -> None:
     ('[bot]\nvilages = []\n', "bot.vilages"),
     ('[posts]\nmode = "fax"\n', "posts.mode"),
     ('[bot]\nvillages = []\n', "bot.villages"),
+    ('[serve]\ncpu_affinity = "all"\n', "serve.cpu_affinity"),
 ])
 def test_a_bad_key_is_named_in_the_error(tmp_path: Path, text: str, key: str) -> None:
     path = tmp_path / "bad.toml"

@@ -65,3 +65,20 @@ def test_a_repeated_call_after_a_broken_connection_is_not_taken_for_a_wechat_ret
     assert begin(keys, claim) == ["state", ""], "the same call, repeated by the client, still owns its claim"
     other = begin(keys, (*claim[:5], "__pending__:call-2"))
     assert other[0] == "dup" and is_pending(other[1]), "a second delivery from WeChat waits for the first"
+
+
+def test_claim_markers_differ_between_calls_and_between_forked_workers() -> None:
+    import os
+
+    from bot.dedupe import claim_marker
+
+    first, second = claim_marker(), claim_marker()
+    assert first != second and is_pending(first)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a gunicorn worker forked from the master
+        os.write(write, claim_marker().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 200).decode()
+    assert child.split(".")[0] != first.split(".")[0], "a forked worker draws its own token"

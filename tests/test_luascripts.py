@@ -40,27 +40,34 @@ def script_connections(redis_client: Any) -> int:
     return sum(1 for c in redis_client.client_list() if c.get("cmd") in ("evalsha", "eval"))
 
 
-def test_each_thread_keeps_its_own_connection(client: Any, redis_client: Any) -> None:
+def test_sequential_calls_reuse_one_connection(client: Any, redis_client: Any) -> None:
     incr = lua_script(client, INCR)
-    done, hold = threading.Barrier(4), threading.Event()
+    for _ in range(20):
+        incr(["k"], [1])
+    assert redis_client.get("k") == "20"
+    assert script_connections(redis_client) == 1
 
-    def work() -> None:
-        for _ in range(5):
-            incr(["k"], [1])
-        done.wait()
-        hold.wait()  # keep the thread (and its connection) alive while the test counts
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
+def test_concurrent_callers_each_get_their_own_answers(client: Any, redis_client: Any) -> None:
+    """Twenty threads hammer one script, each on its own key: a shared connection would cross replies."""
+    incr = lua_script(client, INCR)
+    wrong: list[str] = []
+    start = threading.Barrier(20)
+
+    def work(n: int) -> None:
+        start.wait()
+        for i in range(1, 51):
+            got = incr([f"k{n}"], [n])
+            if got != n * i:
+                wrong.append(f"thread {n} call {i}: got {got}, expected {n * i}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(1, 21)]
     for t in threads:
         t.start()
-    done.wait()
-    try:
-        assert redis_client.get("k") == "15"
-        assert script_connections(redis_client) == 3, "one connection per thread, reused for every call"
-    finally:
-        hold.set()
-        for t in threads:
-            t.join()
+    for t in threads:
+        t.join()
+    assert wrong == []
+    assert 1 <= script_connections(redis_client) <= 20, "connections are reused, never more than callers"
 
 
 def test_a_killed_connection_is_replaced_without_the_caller_noticing(client: Any, redis_client: Any) -> None:

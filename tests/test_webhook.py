@@ -189,6 +189,61 @@ def test_a_wrong_content_type_is_refused_with_415(signed: Any) -> None:
     assert signed(b'{"a": 1}', content_type="application/json").status_code == 415
 
 
+def wsgi_post(app: Any, body: bytes, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    """POST straight through the WSGI entry, with environ keys a test client cannot set (chunked...)."""
+    import io
+    from urllib.parse import urlencode
+
+    push = wire.sign_push(TOKEN, "", None)
+    seen: dict[str, Any] = {}
+    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/wechat", "QUERY_STRING": urlencode(push.params),
+           "CONTENT_TYPE": "text/xml", "wsgi.input": io.BytesIO(body), "SERVER_NAME": "test", "SERVER_PORT": "80",
+           "wsgi.url_scheme": "http", "SERVER_PROTOCOL": "HTTP/1.1", **environ}
+    out = b"".join(app.wsgi_app(env, lambda status, headers: seen.update(status=status, headers=dict(headers))))
+    return seen["status"], seen["headers"], out
+
+
+def test_a_chunked_push_is_read_and_one_over_the_limit_is_refused(app: Any, config: Any) -> None:
+    xml = wire.build_xml("text", wire.fake_openid(), Content="你好").encode()
+    status, headers, body = wsgi_post(app, xml, **{"wsgi.input_terminated": True})
+    assert status.startswith("200") and headers["Content-Type"].startswith("application/xml") and b"<xml>" in body
+    huge = b"<xml>" + b"a" * (config.wechat.max_body_bytes * 4) + b"</xml>"
+    assert wsgi_post(app, huge, **{"wsgi.input_terminated": True})[0].startswith("413")
+
+
+def test_a_content_length_over_the_limit_is_refused_before_reading(app: Any, config: Any) -> None:
+    class Untouchable:
+        def read(self, *_: Any) -> bytes:
+            raise AssertionError("the body must not be read")
+
+    status, _, _ = wsgi_post(app, b"", CONTENT_LENGTH=str(config.wechat.max_body_bytes + 1), **{"wsgi.input": Untouchable()})
+    assert status.startswith("413")
+    assert wsgi_post(app, b"<xml/>", CONTENT_LENGTH="lots")[0].startswith("400")
+
+
+def test_other_methods_get_405_naming_the_allowed_ones(client: Any) -> None:
+    res = client.put("/wechat", data=b"<xml/>")
+    assert res.status_code == 405 and "POST" in res.headers["Allow"]
+
+
+def test_a_bug_in_the_pipeline_answers_success_and_logs_once(villager: Any, monkeypatch: Any, caplog: Any) -> None:
+    from bot import pipeline
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "process", broken)
+    with caplog.at_level("ERROR"):
+        reply = villager().say("你好")
+    assert reply.kind == "none" and reply.raw == "success"
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == ["unexpected error"]
+
+
+def test_other_paths_are_still_served_by_flask(client: Any) -> None:
+    assert client.get("/wechat/extra").status_code == 404
+    assert client.get("/healthz").status_code == 200
+
+
 def test_safe_mode_push_with_a_bad_msg_signature_is_refused(client: Any, cipher: Any) -> None:
     push = wire.sign_push(TOKEN, wire.build_xml("text", wire.fake_openid(), Content="x"), cipher)
     params = {**push.params, "msg_signature": "0" * 40}
