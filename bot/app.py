@@ -45,7 +45,7 @@ def create_app(config: Config | None = None, services: Any = None) -> Flask:
 
     from bot import health, webhook
 
-    app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign]
+    app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign,assignment]
     app.register_blueprint(health.bp)
     _register_features(app, config)
     _register_errors(app)

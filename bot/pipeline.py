@@ -63,7 +63,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
         return spec
     if begin.outcome == "dup":
         stored: str | None = begin.stored
-        if is_pending(stored):
+        if is_pending(begin.stored):
             deadline = started + services.config.wechat.reply_deadline
             try:
                 stored = deduper.wait(openid, fp, deadline)
