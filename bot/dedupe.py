@@ -11,6 +11,12 @@ the sender's hash tag, next to their conversation state, so that one Lua script 
 - finds a conversation state: claims the message (``pending``) and returns the state, so the
   webhook recomputes the reply with it and calls ``commit`` (a second round trip);
 - otherwise stores the speculative reply and state change at once: done.
+
+A retry that finds the first delivery still at work waits for its reply (``wait``) until WeChat's
+5 s are nearly spent; then ``give_up`` marks the claim *late* and the retry tells the villager that
+the answer is on its way. ``commit`` reports that mark, so the first delivery, whose own HTTP
+answer WeChat no longer reads, sends its reply by customer-service message instead (platform
+notes §4). Both steps are atomic in Redis: the reply is delivered once, never lost between them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from bot.keys import Keys
 from bot.luascripts import lua_script
 
 PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a marker of the claiming call
+LATE = "|late"  # appended to a claim that a retry gave up waiting for
 KEEP = "__keep__"
 CLEAR = "__clear__"
 
@@ -48,7 +55,7 @@ end
 # Returns {"dup", stored} | {"state", state or ""} | {"done", ""}.
 BEGIN = """
 local prev = redis.call('GET', KEYS[1])
-if prev and prev ~= ARGV[6] then return {'dup', prev} end
+if prev and string.sub(prev, 1, #ARGV[6]) ~= ARGV[6] then return {'dup', prev} end
 local state = redis.call('GET', KEYS[2])
 if state or ARGV[1] == 'claim' then
   redis.call('SET', KEYS[1], ARGV[6], 'EX', ARGV[3])
@@ -59,7 +66,19 @@ return {'done', ''}
 """
 
 # ARGV[1] reply JSON, ARGV[2] dedupe TTL, ARGV[3] new state, ARGV[4] state TTL.
-COMMIT = _STORE.format(r=1, t=2, s=3, u=4) + "return 1\n"
+# Returns what the record held before: the claim, possibly marked late.
+COMMIT = "local prev = redis.call('GET', KEYS[1]) or ''\n" + _STORE.format(r=1, t=2, s=3, u=4) + "return prev\n"
+
+# KEYS[1] dedupe record. Still claimed: mark it late, return {"late", ""}; answered meanwhile (or
+# gone): return {"stored", reply or ""}.
+GIVE_UP = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 11) == '__pending__' then
+  if string.sub(v, -5) ~= '|late' then redis.call('SET', KEYS[1], v .. '|late', 'KEEPTTL') end
+  return {'late', ''}
+end
+return {'stored', v or ''}
+"""
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
@@ -107,6 +126,7 @@ class Deduper:
         self.state_ttl = state_ttl
         self._begin = lua_script(redis, BEGIN)
         self._commit = lua_script(redis, COMMIT)
+        self._give_up = lua_script(redis, GIVE_UP)
 
     def _state_arg(self, new_state: Any, changed: bool) -> str:
         if not changed:
@@ -125,10 +145,18 @@ class Deduper:
             return Begin("state", state=json.loads(value) if value else None)
         return Begin(kind, stored=value)
 
-    def commit(self, openid: str, fp: str, reply_json: str, new_state: Any, state_changed: bool) -> None:
-        """Store the reply of a claimed message and its state change, atomically (one round trip)."""
-        self._commit((self.keys.dedupe(openid, fp), self.keys.state(openid)),
-                     (reply_json, self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl))
+    def commit(self, openid: str, fp: str, reply_json: str, new_state: Any, state_changed: bool) -> bool:
+        """Store the reply of a claimed message and its state change, atomically (one round trip).
+
+        True when a retry gave up waiting meanwhile: the reply must go by customer-service message."""
+        prev = self._commit((self.keys.dedupe(openid, fp), self.keys.state(openid)),
+                            (reply_json, self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl))
+        return is_pending(prev or "") and str(prev).endswith(LATE)
+
+    def give_up(self, openid: str, fp: str) -> str | None:
+        """A retry stops waiting: the stored reply if it came meanwhile, else None (the claim is now late)."""
+        kind, value = self._give_up((self.keys.dedupe(openid, fp),), ())
+        return str(value) if kind == "stored" and value else None
 
     def wait(self, openid: str, fp: str, deadline: float) -> str | None:
         """A retry arrived while the first delivery works: wait for its reply until ``deadline``."""

@@ -2,6 +2,9 @@
 
 Round trips: a message that needs no conversation state costs exactly one Redis round trip (the
 ``begin`` script stores the reply computed speculatively); one in a conversation costs two.
+A retry of a message still at work waits for its reply; when WeChat's 5 s are nearly spent it tells
+the villager the answer is coming, and the first delivery sends it by customer-service message
+(``bot.dedupe`` explains the hand-over).
 When Redis is unreachable the villager is told so honestly, except that a plain legal question is
 still answered from the in-memory knowledge base.
 """
@@ -18,7 +21,7 @@ from redis.exceptions import RedisError
 from bot.dedupe import fingerprint, is_pending
 from bot.logs import mask_openid
 from handlers import ROUTES
-from handlers.context import Context, NoReply, Reply, Text, normalize, reply_from_json, reply_to_json
+from handlers.context import Context, News, Reply, Text, normalize, reply_from_json, reply_to_json
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +69,14 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
         if is_pending(begin.stored):
             deadline = started + services.config.wechat.reply_deadline
             try:
-                stored = deduper.wait(openid, fp, deadline)
+                stored = deduper.wait(openid, fp, deadline) or deduper.give_up(openid, fp)
             except RedisError:
-                stored = None
+                log.warning("redis failed while a retry waited", extra={"openid": mask_openid(openid)})
+                return Text(services.texts.get("system_busy"))
         log.info("retry answered from dedupe record", extra={"openid": mask_openid(openid), "pending": stored is None})
-        return reply_from_json(json.loads(stored)) if stored else NoReply()
+        if stored is None:
+            return Text(services.texts.get("still_working"))
+        return reply_from_json(json.loads(stored))
 
     ctx = Context(openid, services, begin.state, now)
     try:
@@ -78,12 +84,30 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
     except RedisError:
         log.warning("redis failed inside a conversation", extra={"openid": mask_openid(openid)})
         return Text(services.texts.get("system_busy"))
+    late = False
     try:
-        deduper.commit(openid, fp, _dumps(reply), ctx.new_state, ctx.state_changed)
+        late = deduper.commit(openid, fp, _dumps(reply), ctx.new_state, ctx.state_changed)
     except RedisError:
         log.warning("could not store reply and state", extra={"openid": mask_openid(openid)})
     services.counters.add(ctx.counts, now)
+    if late:
+        _deliver_late(services, openid, reply)
     return reply
+
+
+def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
+    """WeChat stopped listening for this reply (a retry said it was coming): send it as a CS message."""
+    if isinstance(reply, Text):
+        content = reply.content
+    elif isinstance(reply, News):
+        content = f"{reply.title}\n{reply.description}\n{reply.url}".strip()
+    else:
+        return
+    try:
+        services.wechat.send_text(openid, content)
+        log.info("late reply sent by customer-service message", extra={"openid": mask_openid(openid)})
+    except Exception:  # WeChatError, network: the villager was told to wait; say so loudly here
+        log.error("late reply could not be sent", exc_info=True, extra={"openid": mask_openid(openid)})
 
 
 def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openid: str) -> Reply:

@@ -82,3 +82,18 @@ def test_claim_markers_differ_between_calls_and_between_forked_workers() -> None
     os.waitpid(pid, 0)
     child = os.read(read, 200).decode()
     assert child.split(".")[0] != first.split(".")[0], "a forked worker draws its own token"
+
+
+def test_a_retry_that_gives_up_marks_the_claim_late_and_the_commit_reports_it(redis_client: Any) -> None:
+    d = make(redis_client)
+    assert d.begin("oA", "m:7").outcome == "state"  # the first delivery claims the message
+    assert d.give_up("oA", "m:7") is None and d.give_up("oA", "m:7") is None, "still at work: now late"
+    assert is_pending(d.begin("oA", "m:7", REPLY).stored), "a later retry still waits for the same claim"
+    assert d.commit("oA", "m:7", REPLY, None, False) is True, "the first delivery learns it must send by CS"
+    assert d.give_up("oA", "m:7") == REPLY, "after the commit a retry gets the reply itself"
+
+
+def test_a_commit_nobody_gave_up_on_is_answered_passively(redis_client: Any) -> None:
+    d = make(redis_client)
+    d.begin("oA", "m:8")
+    assert d.commit("oA", "m:8", REPLY, None, False) is False

@@ -263,3 +263,40 @@ def test_fuzzed_bodies_never_produce_a_server_error(signed: Any, body: bytes) ->
     res = signed(body)
     assert res.status_code in (200, 400, 403, 413, 415)
     assert b"Traceback" not in res.data
+
+
+def test_a_slow_answer_reaches_the_villager_by_cs_message_after_a_retry_says_it_is_coming(
+        villager: Any, services: Any, standin: Any, monkeypatch: Any) -> None:
+    """WeChat gives up on a delivery after 5 s and retries; when even the retry cannot wait for the
+    answer, the villager hears that it is coming, and it comes as a customer-service message."""
+    from handlers import ROUTES, Route
+
+    monkeypatch.setattr(services, "config", services.config.replace(wechat={"reply_deadline": 0.3}))
+
+    def slow_choice(message: Any, ctx: Any) -> str:
+        time.sleep(1.0)
+        ctx.clear_state()
+        return "慢慢查到的答复"
+
+    monkeypatch.setitem(ROUTES.flows, "choose", Route(slow_choice, pure=False))
+    v = villager()
+    standin.state.user_message(v.openid)  # the villager's message opened the 48-hour window
+    services.conversations.set(v.openid, {"flow": "choose", "options": ["divorce"]})
+    xml = wire.build_xml("text", v.openid, Content="1")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(v.push, xml)
+        time.sleep(0.1)
+        retry = pool.submit(v.push, xml).result()
+        assert "正在处理" in retry.content and "随后" in retry.content
+        assert first.result().content == "慢慢查到的答复"  # WeChat no longer reads this one
+    sent = [m["text"] for m in standin.state.messages_for(v.openid)]
+    assert sent == ["慢慢查到的答复"], "delivered once, by customer-service message"
+    assert "慢慢查到的答复" in v.push(xml).content, "a later retry gets the stored reply"
+
+
+def test_a_quick_answer_is_not_sent_twice(villager: Any, services: Any, standin: Any) -> None:
+    v = villager()
+    standin.state.user_message(v.openid)
+    services.conversations.set(v.openid, {"flow": "choose", "options": ["divorce"]})
+    assert "【离婚】" in v.say("1").content
+    assert standin.state.messages_for(v.openid) == []
