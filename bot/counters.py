@@ -51,13 +51,14 @@ class BufferedCounters:
         self._day_cache = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp(), day)
         return day
 
-    def add(self, items: Iterable[tuple[str, str]], ts: float | None = None) -> None:
+    def add(self, items: Iterable[tuple[str, str] | tuple[str, str, int]], ts: float | None = None) -> None:
+        """Count ``(metric, label)`` once, or ``(metric, label, n)`` n times, on the day of ``ts``."""
         if not items:
             return
         day = self.day(ts)
         with self._lock:
-            for metric, label in items:
-                self._counts[(day, f"{metric}|{label}")] += 1
+            for metric, label, *n in items:
+                self._counts[(day, f"{metric}|{label}")] += n[0] if n else 1
                 if metric == "unanswered" and label:
                     self._unanswered.append(json.dumps({"day": day, "q": label}, ensure_ascii=False))
         self._ensure_thread()

@@ -86,7 +86,8 @@ def fingerprint(fields: dict[str, Any]) -> str:
     msg_id = (fields.get("MsgId") or "").strip()
     if msg_id and msg_id != "0":
         return f"m:{msg_id}"
-    return f"e:{fields.get('CreateTime', '')}:{fields.get('Event') or fields.get('MsgType')}:{fields.get('EventKey') or ''}"[:300]
+    key = fields.get("EventKey") or fields.get("MsgID") or ""  # MsgID: a job's id (MASSSENDJOBFINISH...)
+    return f"e:{fields.get('CreateTime', '')}:{fields.get('Event') or fields.get('MsgType')}:{key}"[:300]
 
 
 _process_token = secrets.token_hex(8)

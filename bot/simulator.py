@@ -116,6 +116,11 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     config = ensure_redis_url(simulation_config(config, standin.url))
     config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
     app = create_app(config)
+    from bot.dev.pushes import WebhookPusher
+
+    # The stand-in reports finished mass sends to our webhook, as WeChat does (MASSSENDJOBFINISH).
+    standin.state.pusher = WebhookPusher(wire.http_transport(f"http://{host}:{port}/wechat", timeout=5),
+                                         config.wechat.token)
     print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
     print(f"  员工后台：http://{host}:{port}/staff   （先运行 pufabot staff add NAME --role admin）\n", flush=True)
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -19,6 +19,9 @@ bot's counters. Definitions (each count is attributed to the period of its own e
   the share answered by ``due_at``. 解决率 ``solve_rate``: of the tickets created in the period,
   the share with 调解成功 or a referral. 满意率 ``satisfaction_rate``: of the ratings given to
   tickets closed in the period, the share of 4 and 5.
+- 普法推送期数 ``posts_sent``: mass sends WeChat reported as delivered (MASSSENDJOBFINISH, status
+  ``send success``) in the period; 普法推送送达人次 ``posts_reached``: the followers they reached
+  (its ``SentCount``), counted on the day WeChat reported it.
 - Tickets created more than ``LOOKBACK_DAYS`` before the period are not read (an outcome recorded
   in the period for such an old ticket is not counted).
 """
@@ -46,7 +49,8 @@ LABELS = {
     "mediation_rate": "调解率", "referred": "转办件数", "risks_found": "发现风险隐患",
     "risks_resolved": "化解风险隐患", "risks_referred": "移交风险隐患", "response_rate": "响应率",
     "solve_rate": "解决率", "satisfaction_rate": "满意率", "average_rating": "平均评分",
-    "rated": "评价件数", "unanswered": "未答出的问题",
+    "rated": "评价件数", "posts_sent": "普法推送期数", "posts_reached": "普法推送送达人次",
+    "unanswered": "未答出的问题",
 }
 RATES = ("mediation_rate", "response_rate", "solve_rate", "satisfaction_rate")
 
@@ -113,6 +117,8 @@ class Figures:
     rated: int = 0
     satisfied: int = 0
     rating_sum: int = 0
+    posts_sent: int = 0
+    posts_reached: int = 0
     unanswered: int = 0
 
     @property
@@ -192,6 +198,10 @@ def compute(tickets: Iterable[Any], counter_days: dict[str, dict[str, int]], sta
                 f.consultations_bot += n
             elif metric == "unanswered":
                 f.unanswered += n
+            elif metric == "post_sent":
+                f.posts_sent += n
+            elif metric == "post_reach":
+                f.posts_reached += n
     for t in tickets:
         _count_ticket(f, t, start, end, now)
     return f

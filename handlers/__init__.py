@@ -82,6 +82,7 @@ ROUTES.event("subscribe_scan", events.subscribe)
 ROUTES.event("scan", events.scan)
 ROUTES.event("unsubscribe", events.unsubscribe, pure=False)
 ROUTES.event("view", events.view)
+ROUTES.event("masssendjobfinish", events.mass_send_finished, pure=False)
 
 # Messages.
 ROUTES.message("text", text.handle)

@@ -76,7 +76,7 @@ class Context:
     state: dict[str, Any] | None = None
     now: float = 0.0
     new_state: Any = field(default=_UNSET)
-    counts: list[tuple[str, str]] = field(default_factory=list)
+    counts: list[tuple[str, str, int]] = field(default_factory=list)
     speculative: bool = False
 
     @property
@@ -103,6 +103,7 @@ class Context:
         self.new_state = _UNSET
         self.counts.clear()
 
-    def count(self, metric: str, label: str = "") -> None:
-        """Count one event for the report (e.g. ``count("faq", topic)``); flushed in batches."""
-        self.counts.append((metric, label))
+    def count(self, metric: str, label: str = "", n: int = 1) -> None:
+        """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);
+        flushed in batches."""
+        self.counts.append((metric, label, n))

@@ -1,4 +1,4 @@
-"""Follow, unfollow, QR scans and menu links."""
+"""Follow, unfollow, QR scans, menu links, and WeChat's report on a finished mass send."""
 
 from __future__ import annotations
 
@@ -27,4 +27,18 @@ def unsubscribe(message: Any, ctx: Context) -> HandlerResult:
 
 def view(message: Any, ctx: Context) -> HandlerResult:
     """A menu link: the villager is already on the page, a reply would not be seen."""
+    return NoReply()
+
+
+def mass_send_finished(message: Any, ctx: Context) -> HandlerResult:
+    """MASSSENDJOBFINISH: how many followers the weekly post reached (the report's 普法 figures).
+
+    Counted once per push (the dedupe record keys events on sender, time and event); a failed send
+    reaches nobody and counts nothing. WeChat reads no reply to a system event."""
+    slug = ctx.services.posts.mass_send_finished(
+        str(message.id), message.status or "", total=message.total_count, filtered=message.filter_count,
+        sent=message.sent_count, errors=message.error_count, now=ctx.now)
+    if (message.status or "").lower() == "send success":
+        ctx.count("post_sent", slug or "")
+        ctx.count("post_reach", slug or "", max(int(message.sent_count or 0), 0))
     return NoReply()

@@ -55,6 +55,7 @@ def test_fingerprints_key_messages_on_msgid_and_events_on_time_and_event() -> No
     assert fingerprint({"MsgId": "123", "CreateTime": "1"}) == "m:123"
     assert fingerprint({"MsgId": "0", "CreateTime": "5", "Event": "CLICK", "EventKey": "K"}) == "e:5:CLICK:K"
     assert fingerprint({"CreateTime": "5", "Event": "subscribe"}) == "e:5:subscribe:"
+    assert fingerprint({"CreateTime": "5", "Event": "MASSSENDJOBFINISH", "MsgID": "1000"}) == "e:5:MASSSENDJOBFINISH:1000"
 
 
 def test_a_repeated_call_after_a_broken_connection_is_not_taken_for_a_wechat_retry(redis_client: Any) -> None:

@@ -157,6 +157,8 @@ def status_cmd(as_json: bool) -> None:
     click.echo(f"运行中的 worker：{len(data['workers'])} 个" + ("" if data["workers"] else "（没有！请启动 pufabot worker）"))
     for r in data["weeks"]:
         extra = f"  错误：{r.get('errcode', '')} {r['error']}" if r.get("error") else ""
+        if r.get("mass_status"):
+            extra += f"  群发结果：{r['mass_status']}，送达 {r.get('mass_sent', 0)}/{r.get('mass_total', 0)} 人"
         click.echo(f"{r.get('week')}  {STATUS.get(r.get('status', ''), r.get('status'))}  《{r.get('title', '')}》"
                    f"  尝试 {r.get('attempts', 0)} 次{extra}")
     for a in data["alerts"][:10]:

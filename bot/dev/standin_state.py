@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, NamedTuple
 
+from bot.dev import pushes
+
 DEFAULT_APPID = "wx0000000000000001"
 DEFAULT_SECRET = "0123456789abcdef0123456789abcdef"
 CS_WINDOW, CS_QUOTA = 48 * 3600, 5  # a villager's message: 5 CS messages within 48 h (§11)
@@ -160,6 +162,9 @@ class StandinState:
         self.calls: list[Call] = []
         self._fail: dict[str, list[tuple[int, str]]] = {}
         self._hang: dict[str, list[float]] = {}
+        self.account = "gh_0123456789ab"  # the official account's original id (ToUserName of pushes)
+        self.pusher: Any = None  # a bot.dev.pushes.WebhookPusher: events pushed to the bot's webhook
+        self.pushes: list[str] = []  # every event pushed (or that would have been, with no pusher)
 
     # -- time, calls and failure switches ---------------------------------------------------------
     def clock(self) -> float:
@@ -491,19 +496,31 @@ class StandinState:
                 if to_all:
                     del self.drafts[media_id]  # after a send to all the draft id is spent
             self.mass_sends.append(record)
-            self._deliver_mass(body, to_all, record["msg_id"])
+            total, sent = self._deliver_mass(body, to_all, record["msg_id"])
+            self._push(pushes.mass_send_finished(self.account, record["msg_id"], total, sent, sent, 0))
             return {"msg_id": record["msg_id"], "msg_data_id": record["msg_data_id"]}
 
-    def _deliver_mass(self, body: dict[str, Any], to_all: bool, msg_id: int) -> None:
+    def _deliver_mass(self, body: dict[str, Any], to_all: bool, msg_id: int) -> tuple[int, int]:
+        """Deliver to the matching followers; (how many matched, how many received it)."""
         month = time.strftime("%Y-%m", time.gmtime(self.clock() + CHINA_UTC_OFFSET))
+        total = sent = 0
         for user in list(self.users.values()):
             if not user.subscribed or not (to_all or body["filter"].get("tag_id") in user.tags):
                 continue
+            total += 1
             if self.account_type == "service":
                 if user.mass_by_month.get(month, 0) >= SERVICE_MASS_PER_FOLLOWER_MONTH:
                     continue
                 user.mass_by_month[month] = user.mass_by_month.get(month, 0) + 1
             self._deliver(user.openid, "mass", body, msg_id=msg_id)
+            sent += 1
+        return total, sent
+
+    def _push(self, xml: str) -> None:
+        """An event for the bot's webhook: recorded, and pushed in the background when a pusher is set."""
+        self.pushes.append(xml)
+        if self.pusher is not None:
+            self.pusher.push(xml)
 
     def mass_status(self, msg_id: Any) -> dict[str, Any]:
         with self.lock:

@@ -198,12 +198,27 @@ class Posts:
     def alerts(self, limit: int = 50) -> list[dict[str, Any]]:
         return self.publisher.alerts(limit)
 
+    def mass_send_finished(self, msg_id: str, status: str, *, total: int, filtered: int, sent: int, errors: int,
+                           now: float) -> str | None:
+        """WeChat reported a mass send done: record it on its week; the post's slug, or None when
+        the send was not one of our weekly posts (staff may mass-send from the WeChat console)."""
+        record = self.publisher.record_mass_result(msg_id, {
+            "status": status, "total": total, "filtered": filtered, "sent": sent, "errors": errors,
+            "finished_at": int(now)})
+        if record is None:
+            log.info("mass send finished that no weekly post made", extra={"msg_id": msg_id, "status": status})
+            return None
+        if status.lower() != "send success":
+            self.publisher.alert("mass_failed", record, now)
+        return record.get("slug") or None
+
     def reason_label(self, reason: str) -> str:
         key = f"post_reason_{reason}"
         return self.texts.get(key) if key in self.texts else reason
 
     def _alert_text(self, kind: str, record: dict[str, str]) -> str:
-        values = {k: record.get(k, "") for k in ("week", "title", "attempts", "error", "errcode", "publish_status")}
+        values = {k: record.get(k, "") for k in ("week", "title", "attempts", "error", "errcode", "publish_status",
+                                                   "mass_status")}
         return self.texts.get(f"post_alert_{kind}", **values)
 
 

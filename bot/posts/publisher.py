@@ -141,6 +141,20 @@ class Publisher:
     def alerts(self, limit: int = 50) -> list[dict[str, Any]]:
         return [json.loads(a) for a in self.redis.lrange(self.keys.posts("alerts"), 0, limit - 1)]
 
+    # -- WeChat's report on a mass send -----------------------------------------------------------
+    def record_mass_result(self, msg_id: str, result: dict[str, Any], search_weeks: int = 12) -> dict[str, str] | None:
+        """Write MASSSENDJOBFINISH's figures to the record of the week whose ``msg_id`` it names
+        (among the last ``search_weeks``); None when no week of ours sent it (a console send)."""
+        if not msg_id or msg_id == "0":
+            return None
+        weeks = self.weeks(limit=search_weeks)
+        for week, record in zip(weeks, self.records(weeks)):
+            if record.get("msg_id") == msg_id:
+                fields = {f"mass_{k}": str(v) for k, v in result.items()}
+                self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=fields)
+                return {**record, **fields}
+        return None
+
     # -- the job ----------------------------------------------------------------------------------
     def run(self, week: dt.date, now: float, pick: Callable[[], tuple[str | None, dict[str, str]]],
             article: Callable[[str], Article], force: bool = False, start_by: float | None = None) -> Outcome:
@@ -176,7 +190,7 @@ class Publisher:
         if not record and not force and start_by is not None and now > start_by:
             record = self._save(week, token, {"week": week.isoformat(), "slug": "", "created_at": now,
                                               "attempts": 0, "status": Status.MISSED.value})
-            self._alert("missed", record, now)
+            self.alert("missed", record, now)
             return Outcome("missed", record)
         if not record.get("slug"):  # first time, or an operator restarts a missed/skipped week
             slug, fields = pick()
@@ -184,7 +198,7 @@ class Publisher:
                                               "created_at": now, "attempts": 0, "mode": self.config.mode,
                                               "status": (Status.PLANNED if slug else Status.SKIPPED).value})
             if not slug:
-                self._alert("skipped", record, now)
+                self.alert("skipped", record, now)
                 return Outcome("skipped", record)
         if force and record.get("status") in STOPPED:
             record = self._save(week, token, {"attempts": 0, "status": Status.RETRYING.value})
@@ -200,7 +214,7 @@ class Publisher:
                                             "msg_id": record.get("msg_id", ""),
                                             "publish_id": record.get("publish_id", "")})
         if recovered:
-            self._alert("recovered", record, now)
+            self.alert("recovered", record, now)
         return Outcome("sent", record)
 
     def _due(self, record: dict[str, str], now: float) -> bool:
@@ -283,7 +297,7 @@ class Publisher:
             self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=fields)
             record = {**record, **{k: str(v) for k, v in fields.items()}}
             if status >= 2:
-                self._alert("publish_failed", record, time.time())
+                self.alert("publish_failed", record, time.time())
             return record
         if status >= 2:  # refused or failed: publish again (new draft) on the next attempt
             self._save(week, token, {"publish_id": "", "publish_draft_media_id": "", **fields})
@@ -317,10 +331,10 @@ class Publisher:
                   exc_info=not isinstance(exc, WeChatError),
                   extra={"week": week.isoformat(), "slug": record.get("slug", ""), "errcode": errcode,
                          "errmsg": errmsg[:300], "final": final, "retry_in": None if final else wait})
-        self._alert("failed" if final else "retry", record, now)
+        self.alert("failed" if final else "retry", record, now)
         return Outcome("failed" if final else "retrying", record)
 
-    def _alert(self, kind: str, record: dict[str, str], now: float) -> None:
+    def alert(self, kind: str, record: dict[str, str], now: float) -> None:
         alert = {"at": now, "kind": kind, "week": record.get("week", ""), "slug": record.get("slug", ""),
                  "title": record.get("title", ""), "attempts": record.get("attempts", ""),
                  "errcode": record.get("errcode", ""), "error": record.get("error", ""),
@@ -329,7 +343,7 @@ class Publisher:
         pipe.lpush(self.keys.posts("alerts"), json.dumps(alert, ensure_ascii=False))
         pipe.ltrim(self.keys.posts("alerts"), 0, ALERTS_KEEP - 1)
         pipe.execute()
-        if kind in ("skipped", "missed"):
+        if kind in ("skipped", "missed", "mass_failed"):
             log.error("weekly post %s: %s", kind, alert["text"], extra={"week": alert["week"]})
 
 

@@ -72,6 +72,20 @@ def test_push_sends_once_and_says_so_the_second_time(env: dict[str, str], standi
     assert "2026-03-02  已发送" in status.output and "没有！请启动 pufabot worker" in status.output
 
 
+def test_status_shows_how_many_followers_wechat_reported_reached(env: dict[str, str], standin: Any,
+                                                                 client: Any) -> None:
+    from bot.dev import wire
+    from bot.dev.pushes import WebhookPusher
+    from tests.conftest import TOKEN, flask_transport
+
+    for _ in range(2):
+        standin.state.add_user(wire.fake_openid())
+    standin.state.pusher = WebhookPusher(flask_transport(client), TOKEN, delay=0)  # WeChat → our webhook
+    assert run(env, "push", "--date", "2026-03-04").exit_code == 0
+    standin.state.pusher.wait()
+    assert "群发结果：send success，送达 2/2 人" in run(env, "status").output
+
+
 def test_a_failed_push_exits_non_zero_and_shows_wechats_error(env: dict[str, str], standin: Any) -> None:
     standin.state.fail_next("material/add_material", 40009)
     result = run(env, "push", "--date", "2026-03-04")
