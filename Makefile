@@ -1,12 +1,13 @@
 # The two commands (README): `make run` and `make test`. Both set everything up on a fresh Debian
 # machine with Python 3.11: a virtual environment with the project and its dependencies, and the
-# Debian packages the tests drive (chromium for the console's browser test, nginx for scale-out).
+# Debian packages the tests drive (chromium for the console's browser test, nginx for scale-out,
+# wrk for the benchmarks, ffmpeg to turn villagers' voices into something browsers play).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBS   := chromium nginx redis-server wrk
+DEBS   := chromium nginx redis-server wrk ffmpeg
 
 .PHONY: run test install system-deps bench clean
 

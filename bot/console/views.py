@@ -6,8 +6,9 @@
   response; pages of ``PAGE`` tickets. Cost: one list call per state shown plus one ticket fetch.
 - Ticket (``/staff/tickets/<id>``): everything the villager sent, history and internal notes. The
   phone number is not on the page until a staff member asks for it (a POST, logged in the audit).
-- Media (``/staff/media/<media_id>?ticket=<id>``): streams a voice or photo from WeChat, only when
-  that media id is attached to that ticket (no open proxy to WeChat's media store).
+- Media (``/staff/media/<media_id>?ticket=<id>[&play=1]``): a voice or photo (the archived copy,
+  or from WeChat), only when that media id is attached to that ticket (no open proxy to WeChat's
+  media store); ``play=1`` gives a voice as WAV for the page's player (AMR plays in no browser).
 """
 
 from __future__ import annotations
@@ -155,8 +156,9 @@ def media(media_id: str) -> Response:
     if attached_media(t, media_id) is None:
         return Response(render_template("staff_message.html", message=text("console_media_refused")),
                         status=403, mimetype="text/html")
-    try:
-        content, ctype = services().disputes.media.fetch(media_id)
+    archive = services().disputes.media
+    try:  # ?play=1: what the page's player needs (a voice as WAV); plain: the original, to download
+        content, ctype = archive.playable(media_id) if request.args.get("play") else archive.fetch(media_id)
     except WeChatError as exc:
         return Response(render_template("staff_message.html", message=text(
             "console_media_failed", errcode=exc.errcode, errmsg=exc.errmsg)), status=502, mimetype="text/html")
@@ -183,6 +185,14 @@ def _local_time(ts: float | None) -> str:
 @bp.app_template_filter("kind_name")
 def _kind_name(kind: str) -> str:
     return display.kind_name(kind, services().texts)
+
+
+@bp.app_template_global("voices_play")
+def _voices_play() -> bool:
+    """Whether this server can turn voices into something the browser plays (ffmpeg is installed)."""
+    from bot.disputes.voice import ffmpeg_path
+
+    return ffmpeg_path() is not None
 
 
 @bp.app_template_global("map_link")

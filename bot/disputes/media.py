@@ -4,6 +4,7 @@ A villager who can only speak reaches staff through a voice message; WeChat keep
 three days only, and staff may open the ticket later. The worker copies every attachment of recent
 tickets into ``[bot] media_dir`` (one file per media id, plus its content type), and the console reads
 the copy first. Files are written to a temporary name and renamed, so a reader never sees half a file.
+A voice also gets a WAV copy (``<media id>.wav``, ``bot.disputes.voice``) that browsers can play.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+
+from bot.disputes import voice
 
 log = logging.getLogger(__name__)
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
@@ -47,13 +50,33 @@ class MediaArchive:
         self._store(media_id, content, ctype)
         return content, ctype
 
+    def playable(self, media_id: str) -> tuple[bytes, str]:
+        """What a browser can show: for an AMR voice its WAV copy (made once, then kept), for
+        anything else, or where ffmpeg is missing, the media itself (raises ``WeChatError``)."""
+        content, ctype = self.fetch(media_id)
+        if not voice.is_amr(content, ctype):
+            return content, ctype
+        wav_path = self._path(media_id).with_suffix(".wav")
+        try:
+            return wav_path.read_bytes(), "audio/wav"
+        except FileNotFoundError:
+            pass
+        wav = voice.to_wav(content)
+        if wav is None:
+            return content, ctype
+        self._write(wav_path, wav)
+        return wav, "audio/wav"
+
     def _store(self, media_id: str, content: bytes, ctype: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(media_id)
-        for target, data in ((path.with_suffix(".type"), ctype.encode("ascii", "replace")), (path, content)):
-            tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+        self._write(path.with_suffix(".type"), ctype.encode("ascii", "replace"))
+        self._write(path, content)
+
+    def _write(self, target: Path, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
 
     def archive_recent(self, disputes: Any, now: float | None = None) -> int:
         """Copy the attachments of tickets from the last three days; returns how many were copied."""
@@ -68,7 +91,10 @@ class MediaArchive:
                 if not media_id or not MEDIA_ID.match(media_id) or self._path(media_id).exists():
                     continue
                 try:
-                    self.fetch(media_id)
+                    if item.get("kind") == "voice":
+                        self.playable(media_id)  # keeps the voice and its WAV copy
+                    else:
+                        self.fetch(media_id)
                     copied += 1
                 except WeChatError as exc:
                     log.warning("could not archive media of %s: %s %s", ticket.id, exc.errcode, exc.errmsg)

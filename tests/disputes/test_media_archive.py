@@ -29,6 +29,21 @@ def test_the_worker_job_copies_recent_voices_and_the_copy_survives_wechat(servic
     assert services.disputes.media.fetch("VOICEKEEP1") == (b"#!AMR\nvoice-bytes", "audio/amr")
 
 
+def test_a_kept_voice_also_gets_a_copy_browsers_play(services: Any, standin: Any) -> None:
+    from bot.disputes.voice import ffmpeg_path
+
+    if ffmpeg_path() is None:
+        pytest.skip("ffmpeg is not installed (make test installs it)")
+    standin.state.add_media("VOICEPLAY1", wire.made_up_voice(seconds=1.0), "audio/amr")
+    voice_ticket(services, "VOICEPLAY1")
+    assert services.disputes.media.archive_recent(services.disputes) == 1
+    assert (services.disputes.media.directory / "VOICEPLAY1.wav").read_bytes()[:4] == b"RIFF"
+    calls = len(standin.state.calls_to("media/get"))
+    content, ctype = services.disputes.media.playable("VOICEPLAY1")
+    assert ctype == "audio/wav" and content[:4] == b"RIFF"
+    assert len(standin.state.calls_to("media/get")) == calls, "served from the archive, not WeChat"
+
+
 def test_a_media_wechat_refuses_is_skipped_and_tried_again_next_time(services: Any, standin: Any) -> None:
     voice_ticket(services, "VOICEGONE1")
     assert services.disputes.media.archive_recent(services.disputes) == 0
