@@ -14,6 +14,9 @@ from typing import Any, Iterator
 
 import pytest
 
+from bot.dev import wire
+from bot.disputes.voice import ffmpeg_path
+
 from tests.console.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,8 +69,10 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
         server: str, browser: Any, accounts: Any, new_ticket: Any, standin: Any, services: Any) -> None:
     accounts.add("张调解", PASSWORD, "mediator")
     standin.state.add_media("PHOTO0001", _tiny_png(), "image/png")
+    standin.state.add_media("VOICE0001", wire.made_up_voice(seconds=2.0), "audio/amr")
     ticket = new_ticket(description="邻居把围墙往我家院子里砌了半米。", attachments=[
         {"kind": "image", "media_id": "PHOTO0001", "at": time.time()},
+        {"kind": "voice", "media_id": "VOICE0001", "recognition": "", "at": time.time()},
         {"kind": "location", "lat": 43.8, "lng": 87.6, "label": "东村三组", "at": time.time()}])
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page.goto(f"{server}/staff/")
@@ -84,6 +89,10 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
     page.wait_for_selector("text=村民反映的内容")
     page.wait_for_function("document.querySelector('img[alt=村民发来的照片]').naturalWidth > 0", timeout=10000)
     assert page.eval_on_selector("img[alt=村民发来的照片]", "img => img.naturalWidth") == 2
+    if ffmpeg_path():  # the villager's voice plays in the page: Chromium reads its length
+        duration = page.eval_on_selector("audio", """a => new Promise(done => {
+            a.onloadedmetadata = () => done(a.duration); a.onerror = () => done(-1); a.preload = 'metadata'; a.load(); })""")
+        assert abs(duration - 2.0) < 0.1, duration
     page.click("button:text('认领这件事')")
     page.wait_for_selector(f"text=已认领事项 {ticket.id}。")
     shot(page, "03-claimed")
