@@ -16,7 +16,6 @@ import pytest
 
 from bot.dev import wire
 from bot.disputes.voice import ffmpeg_path
-
 from tests.console.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
