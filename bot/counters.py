@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ class BufferedCounters:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._unanswered: list[str] = []
         self._thread: threading.Thread | None = None
+        self._thread_pid = 0  # the process whose flush thread runs (a forked worker starts its own)
         self._stop = threading.Event()
         self._day_cache: tuple[float, float, str] = (0.0, 0.0, "")
 
@@ -84,12 +86,21 @@ class BufferedCounters:
                 self._unanswered[:0] = unanswered
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            with self._lock:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._run, name="counter-flush", daemon=True)
-                    self._thread.start()
-                    atexit.register(self.flush)
+        """Start this process's flush thread, once. Its thread and stop event are made here, in the
+        process that uses them: in gunicorn's gevent worker that is after monkey-patching, so they
+        are greenlets (an Event made before the fork would block the whole worker while it waits).
+        ``_lock`` is never held across the start: a greenlet switch inside it would deadlock."""
+        pid = os.getpid()
+        if self._thread_pid == pid:
+            return
+        with self._lock:
+            if self._thread_pid == pid:
+                return
+            self._thread_pid = pid
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="counter-flush", daemon=True)
+        self._thread.start()
+        atexit.register(self.flush)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
