@@ -91,13 +91,14 @@ class Webhook:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         headers: list[tuple[str, str]] = []
+        status, content_type = 200, PLAIN
         try:
             if method == "POST":
-                status, content_type, text = 200, *self.receive(environ)
+                content_type, text = self.receive(environ)
             elif method in ("GET", "HEAD"):
-                status, content_type, text = 200, PLAIN, self.url_check(environ)
+                text = self.url_check(environ)
             else:
-                status, content_type, text = 405, PLAIN, STATUS_TEXT[405]
+                status, text = 405, STATUS_TEXT[405]
                 headers.append(("Allow", "GET, HEAD, POST"))
         except BadRequest as exc:
             log.warning("refused request: %s", exc.reason, extra={"path": PATH, "status": exc.status})
