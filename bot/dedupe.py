@@ -150,9 +150,10 @@ class Deduper:
         """Store the reply of a claimed message and its state change, atomically (one round trip).
 
         True when a retry gave up waiting meanwhile: the reply must go by customer-service message."""
-        prev = self._commit((self.keys.dedupe(openid, fp), self.keys.state(openid)),
-                            (reply_json, self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl))
-        return is_pending(prev or "") and str(prev).endswith(LATE)
+        prev = str(self._commit((self.keys.dedupe(openid, fp), self.keys.state(openid)),
+                                (reply_json, self.dedupe_ttl, self._state_arg(new_state, state_changed),
+                                 self.state_ttl)) or "")
+        return is_pending(prev) and prev.endswith(LATE)
 
     def give_up(self, openid: str, fp: str) -> str | None:
         """A retry stops waiting: the stored reply if it came meanwhile, else None (the claim is now late)."""
