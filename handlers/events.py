@@ -34,8 +34,8 @@ def mass_send_finished(message: Any, ctx: Context) -> HandlerResult:
     """MASSSENDJOBFINISH: how many followers the weekly post reached (the report's 普法 figures).
 
     Counted once however often WeChat pushes it (events are deduplicated on sender, time, event and
-    the job's MsgID); a failed send
-    reaches nobody and counts nothing. WeChat reads no reply to a system event."""
+    the job's MsgID); a failed send reaches nobody and counts nothing. WeChat reads no reply to a
+    system event."""
     slug = ctx.services.posts.mass_send_finished(
         str(message.id), message.status or "", total=message.total_count, filtered=message.filter_count,
         sent=message.sent_count, errors=message.error_count, now=ctx.now)
