@@ -82,6 +82,7 @@ class WebConfig:
     session_cookie_secure: bool = True
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    login_max_failures_per_ip: int = 20
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,10 @@ class Keys:
         """Counter: login attempts on one account within the lockout window."""
         return self.staff(f"fail:{name}")
 
+    def staff_login_ip_failures(self, ip: str) -> str:
+        """Counter: failed logins from one client address within the lockout window."""
+        return self.staff(f"ipfail:{ip}")
+
     def staff_audit(self) -> str:
         """Stream: every staff action (who, what, when, from where)."""
         return self.staff("audit")

@@ -7,6 +7,10 @@ Guarantees:
   parallel guesses cannot slip past the limit). After ``max_failures`` attempts without a success
   within ``lockout_seconds`` the name is locked for ``lockout_seconds`` from the last counted
   attempt that reached the limit; a success clears the counter.
+- Failed logins are also counted per client address: after ``max_failures_per_ip`` failures within
+  ``lockout_seconds`` that address may not try any name (guessing across many names from one place
+  is stopped too), until the window passes. Staff elsewhere are not affected; a success from the
+  address does not clear it (an attacker may know one password of their own).
 - A session is a random id whose record lives in Redis and expires after ``session_seconds`` idle.
   Disabling an account or changing its password ends all of its sessions at once, and every
   request re-reads the account, so a role change or a disable takes effect immediately.
@@ -58,7 +62,7 @@ class StaffUser:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``ok`` with the user, or ``reason``: bad | locked | disabled (``retry_after`` seconds)."""
+    """``ok`` with the user, or ``reason``: bad | locked | ip_locked | disabled (``retry_after`` seconds)."""
 
     ok: bool
     user: StaffUser | None = None
@@ -75,11 +79,13 @@ def _user_from(data: dict[str, str]) -> StaffUser | None:
 
 class StaffAccounts:
     def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, lockout_seconds: int = 900,
+                 max_failures_per_ip: int = 20,
                  session_seconds: int = SESSION_SECONDS, hasher: PasswordHasher | None = None):
         self.redis = redis
         self.keys = keys
         self.max_failures = max(1, max_failures)
         self.lockout_seconds = max(1, lockout_seconds)
+        self.max_failures_per_ip = max(1, max_failures_per_ip)
         self.session_seconds = session_seconds
         self.hasher = hasher or PasswordHasher()
         self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
@@ -135,15 +141,20 @@ class StaffAccounts:
         return user
 
     # -- login ------------------------------------------------------------------------------------
-    def authenticate(self, name: str, password: str) -> LoginResult:
-        """Check a login; counts the attempt first (see module doc)."""
+    def authenticate(self, name: str, password: str, ip: str = "") -> LoginResult:
+        """Check a login from ``ip``; counts the attempt first (see module doc)."""
         name = name.strip()[:64]
+        ip_key = self.keys.staff_login_ip_failures(ip[:64]) if ip else ""
+        if ip_key and int(self.redis.get(ip_key) or 0) >= self.max_failures_per_ip:
+            return LoginResult(False, reason="ip_locked", retry_after=self._ttl(ip_key))
         key = self.keys.staff_login_failures(name)
         attempt = int(self._count_attempt(keys=[key], args=[self.lockout_seconds, self.max_failures]))
         if attempt > self.max_failures:
             return LoginResult(False, reason="locked", retry_after=self._ttl(key))
         data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
         if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
+            if ip_key:
+                self._count_attempt(keys=[ip_key], args=[self.lockout_seconds, self.max_failures_per_ip])
             if attempt == self.max_failures:
                 return LoginResult(False, reason="locked", retry_after=self._ttl(key))
             return LoginResult(False, reason="bad")
@@ -231,4 +242,5 @@ def _check_password(password: str) -> None:
 def accounts_for(services: Any) -> StaffAccounts:
     """The account store on the services' Redis, with the config's lockout rules."""
     web = services.config.web
-    return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds)
+    return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds,
+                         web.login_max_failures_per_ip)

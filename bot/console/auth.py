@@ -141,14 +141,14 @@ def login() -> Any:
             return redirect(url_for("staff.queue"))
         return render_template("staff_login.html", next=request.args.get("next", ""))
     name = request.form.get("username", "").strip()
-    result = accounts().authenticate(name, request.form.get("password", ""))
+    result = accounts().authenticate(name, request.form.get("password", ""), client_ip())
     if not result.ok or result.user is None:
-        action = "login_locked" if result.reason == "locked" else "login_failed"
-        audit_log().record(name[:64], action, "", result.reason, client_ip())
-        key = {"locked": "console_login_locked", "disabled": "console_login_disabled"}.get(
-            result.reason, "console_login_bad")
+        locked = result.reason in ("locked", "ip_locked")
+        audit_log().record(name[:64], "login_locked" if locked else "login_failed", "", result.reason, client_ip())
+        key = {"locked": "console_login_locked", "ip_locked": "console_login_ip_locked",
+               "disabled": "console_login_disabled"}.get(result.reason, "console_login_bad")
         message = text(key, minutes=max(1, (result.retry_after + 59) // 60))
-        return _page("staff_login.html", 429 if result.reason == "locked" else 401,
+        return _page("staff_login.html", 429 if locked else 401,
                      error=message, next=request.form.get("next", ""), username=name)
     session.clear()
     session.permanent = True

@@ -141,3 +141,19 @@ def test_login_and_logout_are_in_the_audit_log_with_the_address(staff_client: An
     entries, _ = audit.page(who="张调解")
     assert [e.action for e in entries] == ["logout", "login"]
     assert all(e.ip == "127.0.0.1" for e in entries)
+
+
+def test_guessing_many_names_from_one_address_stops_that_address_only(config: Any, redis_client: Any,
+                                                                       knowledge: Any, audit: Any) -> None:
+    """Each name stays under its own limit, but one address failing again and again is stopped."""
+    strict = config.replace(web={"login_max_failures_per_ip": 4})
+    app = create_app(strict, build_services(strict, redis=redis_client, knowledge=knowledge))
+    app.extensions["pufabot.console"].accounts.add("张调解", PASSWORD, "mediator")
+    attacker = StaffClient(app.test_client())
+    assert [attacker.login(f"猜的名字{i}", "nope").status_code for i in range(4)] == [401] * 4
+    stopped = attacker.login("张调解")  # even the right password, from this address
+    assert stopped.status_code == 429 and "从这里登录失败的次数太多" in stopped.get_data(as_text=True)
+    assert audit.page(who="张调解")[0][0].action == "login_locked"
+    office = app.test_client()
+    office.environ_base["REMOTE_ADDR"] = "10.0.0.7"
+    assert StaffClient(office).login("张调解").status_code == 302, "staff at another address sign in as usual"
