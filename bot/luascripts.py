@@ -16,7 +16,11 @@ whose whole budget is a few hundred (``benchmarks/webhook.py``). For a single Re
   so that a repeated call is harmless);
 - a forked child (gunicorn workers) never uses its parent's connections.
 
-A Redis Cluster client keeps redis-py's ``Script``, which routes by hash slot.
+On a Redis Cluster, ``ClusterDirectScript`` sends the script straight to the primary that owns its
+keys' slot (a ``DirectScript`` per node: about 0.2 ms less per call than redis-py's cluster client),
+and whenever that does not work (a node down, a slot moved, a cluster reconfiguring) hands the
+call to redis-py's cluster ``Script``, which follows redirects, refreshes its slot table and fails
+over; the next calls then go to the node it learned.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ import os
 from typing import Any, Callable, Sequence
 
 from redis import Redis
-from redis.exceptions import ConnectionError, NoScriptError, ResponseError
+from redis.cluster import RedisCluster
+from redis.exceptions import (AskError, ClusterDownError, ConnectionError, NoScriptError, ResponseError,
+                              TimeoutError, TryAgainError)
 
 ScriptCall = Callable[[Sequence[str], Sequence[Any]], Any]
 
@@ -94,9 +100,40 @@ class DirectScript:
             conn.disconnect()
 
 
+# What sends a call the slow, self-healing way: the node is gone or the cluster moved the slot.
+_CLUSTER_DETOURS = (ConnectionError, TimeoutError, AskError, TryAgainError, ClusterDownError)
+
+
+class ClusterDirectScript:
+    """One Lua script on a Redis Cluster: direct to the slot's primary, redis-py's way when that fails."""
+
+    def __init__(self, client: RedisCluster, source: str):
+        self.client = client
+        self.source = source
+        self._script = client.register_script(source)
+        self._nodes: dict[str, DirectScript] = {}
+
+    def _direct(self, key: str) -> DirectScript:
+        node = self.client.get_node_from_key(key)
+        direct = self._nodes.get(node.name)
+        if direct is None:
+            connection = node.redis_connection or self.client.get_redis_connection(node)
+            direct = self._nodes[node.name] = DirectScript(connection, self.source)
+        return direct
+
+    def __call__(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        try:
+            return self._direct(keys[0])(keys, args)
+        except _CLUSTER_DETOURS:
+            # The scripts are written so that a repeated call is harmless (module doc).
+            return self._script(keys=list(keys), args=list(args))
+
+
 def lua_script(client: Any, source: str) -> ScriptCall:
     """The cheapest way to run ``source`` on ``client``: ``script(keys, args)``."""
     if isinstance(client, Redis):
         return DirectScript(client, source)
+    if isinstance(client, RedisCluster):
+        return ClusterDirectScript(client, source)
     script = client.register_script(source)
     return lambda keys, args: script(keys=list(keys), args=list(args))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from bot.luascripts import DirectScript, lua_script
+from bot.luascripts import ClusterDirectScript, DirectScript, lua_script
 from bot.redisconn import connect
 from bot.config import RedisConfig
 
@@ -111,3 +111,38 @@ def test_a_forked_worker_opens_its_own_connection(client: Any, redis_client: Any
         os.write(finish[1], b"x")
         os.waitpid(pid, 0)
     assert incr(["k"], [1]) == 3, "the parent's connection is still in step"
+
+
+# -- on a Redis Cluster ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def cluster(cluster_redis_url: str) -> Any:
+    from tests.scale.servers import client_for
+
+    admin = client_for(cluster_redis_url)
+    admin.flushdb()
+    yield connect(RedisConfig(url=cluster_redis_url))
+    admin.flushdb()
+    admin.close()
+
+
+@pytest.mark.cluster
+def test_on_a_cluster_each_call_goes_straight_to_its_slots_primary(cluster: Any) -> None:
+    incr = lua_script(cluster, INCR)
+    assert isinstance(incr, ClusterDirectScript)
+    users = [f"pb:{{u:villager{n}}}:dd" for n in range(12)]  # hash tags spread over the primaries
+    assert [incr([k], [n]) for n, k in enumerate(users)] == list(range(12))
+    assert [cluster.get(k) for k in users] == [str(n) for n in range(12)]
+    assert len(incr._nodes) == len({cluster.get_node_from_key(k).name for k in users}) > 1
+
+
+@pytest.mark.cluster
+def test_a_call_sent_to_the_wrong_node_is_redirected_by_the_cluster_client(cluster: Any, monkeypatch: Any) -> None:
+    """As after a resharding or a failover, before this worker learned of it: MOVED, then redis-py's way."""
+    incr = lua_script(cluster, INCR)
+    key = "pb:{u:moved}:dd"
+    owner = cluster.get_node_from_key(key)
+    stranger = next(n for n in cluster.get_primaries() if n.name != owner.name)
+    monkeypatch.setattr(cluster, "get_node_from_key", lambda *_a, **_k: stranger)
+    assert incr([key], [5]) == 5 and incr([key], [1]) == 6
+    assert cluster.get(key) == "6"
