@@ -17,7 +17,7 @@ whose whole budget is a few hundred (``benchmarks/webhook.py``). For a single Re
 - a forked child (gunicorn workers) never uses its parent's connections.
 
 On a Redis Cluster, ``ClusterDirectScript`` sends the script straight to the primary that owns its
-keys' slot (a ``DirectScript`` per node: about 0.2 ms less per call than redis-py's cluster client),
+keys' slot (a ``DirectScript`` per node: about half the time of redis-py's cluster client per call),
 and whenever that does not work (a node down, a slot moved, a cluster reconfiguring) hands the
 call to redis-py's cluster ``Script``, which follows redirects, refreshes its slot table and fails
 over; the next calls then go to the node it learned.
