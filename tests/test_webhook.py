@@ -282,10 +282,13 @@ def test_a_slow_answer_reaches_the_villager_by_cs_message_after_a_retry_says_it_
     v = villager()
     standin.state.user_message(v.openid)  # the villager's message opened the 48-hour window
     services.conversations.set(v.openid, {"flow": "choose", "options": ["divorce"]})
-    xml = wire.build_xml("text", v.openid, Content="1")
+    xml = wire.build_xml("text", v.openid, msg_id=777001, Content="1")
+    claim = services.keys.dedupe(v.openid, "m:777001")
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(v.push, xml)
-        time.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while not (services.redis.get(claim) or "").startswith("__pending__") and time.monotonic() < deadline:
+            time.sleep(0.01)  # the first delivery has claimed the message and is at work
         retry = pool.submit(v.push, xml).result()
         assert "正在处理" in retry.content and "随后" in retry.content
         assert first.result().content == "慢慢查到的答复"  # WeChat no longer reads this one
