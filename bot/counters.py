@@ -38,6 +38,8 @@ class BufferedCounters:
         self._unanswered: list[str] = []
         self._thread: threading.Thread | None = None
         self._thread_pid = 0  # the process whose flush thread runs (a forked worker starts its own)
+        self._flush_lock: Any = None
+        self._flush_lock_pid = 0
         self._stop = threading.Event()
         self._day_cache: tuple[float, float, str] = (0.0, 0.0, "")
 
@@ -66,6 +68,22 @@ class BufferedCounters:
         self._ensure_thread()
 
     def flush(self) -> None:
+        """Write the counts so far. Returns only once they, and those of a flush another thread
+        had in flight, are in Redis: a report read right after a flush sees every count."""
+        with self._flushing():
+            self._flush()
+
+    def _flushing(self) -> Any:
+        """This process's flush lock, made in the process on first use (see ``_ensure_thread``:
+        under the gevent worker it must be a greenlet lock, since it is held across Redis I/O)."""
+        pid = os.getpid()
+        if self._flush_lock_pid != pid:
+            with self._lock:
+                if self._flush_lock_pid != pid:
+                    self._flush_lock, self._flush_lock_pid = threading.Lock(), pid
+        return self._flush_lock
+
+    def _flush(self) -> None:
         with self._lock:
             counts, self._counts = self._counts, Counter()
             unanswered, self._unanswered = self._unanswered, []
