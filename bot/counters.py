@@ -26,6 +26,16 @@ from bot.keys import Keys
 log = logging.getLogger(__name__)
 UNANSWERED_KEEP = 5000
 
+_process = 0  # which process this is, as far as forks go: a forked child counts one more
+
+
+def _forked() -> None:
+    global _process
+    _process += 1
+
+
+os.register_at_fork(after_in_child=_forked)  # no getpid() per message on the webhook's path
+
 
 class BufferedCounters:
     def __init__(self, redis: Any, keys: Keys, tz: str = "Asia/Shanghai", interval: float = 2.0):
@@ -37,9 +47,9 @@ class BufferedCounters:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._unanswered: list[str] = []
         self._thread: threading.Thread | None = None
-        self._thread_pid = 0  # the process whose flush thread runs (a forked worker starts its own)
+        self._thread_process = -1  # the process whose flush thread runs (a forked worker starts its own)
         self._flush_lock: Any = None
-        self._flush_lock_pid = 0
+        self._flush_lock_process = -1
         self._stop = threading.Event()
         self._day_cache: tuple[float, float, str] = (0.0, 0.0, "")
 
@@ -76,11 +86,11 @@ class BufferedCounters:
     def _flushing(self) -> Any:
         """This process's flush lock, made in the process on first use (see ``_ensure_thread``:
         under the gevent worker it must be a greenlet lock, since it is held across Redis I/O)."""
-        pid = os.getpid()
-        if self._flush_lock_pid != pid:
+        process = _process
+        if self._flush_lock_process != process:
             with self._lock:
-                if self._flush_lock_pid != pid:
-                    self._flush_lock, self._flush_lock_pid = threading.Lock(), pid
+                if self._flush_lock_process != process:
+                    self._flush_lock, self._flush_lock_process = threading.Lock(), process
         return self._flush_lock
 
     def _flush(self) -> None:
@@ -108,13 +118,13 @@ class BufferedCounters:
         process that uses them: in gunicorn's gevent worker that is after monkey-patching, so they
         are greenlets (an Event made before the fork would block the whole worker while it waits).
         ``_lock`` is never held across the start: a greenlet switch inside it would deadlock."""
-        pid = os.getpid()
-        if self._thread_pid == pid:
+        process = _process
+        if self._thread_process == process:
             return
         with self._lock:
-            if self._thread_pid == pid:
+            if self._thread_process == process:
                 return
-            self._thread_pid = pid
+            self._thread_process = process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="counter-flush", daemon=True)
         self._thread.start()

@@ -50,3 +50,24 @@ def test_counts_with_amounts_add_up(redis_client: Any) -> None:
     counters.flush()
     day = counters.day(1_780_000_000)
     assert counters.read_days([day])[day] == {"post_reach|a": 12, "faq|b": 1}
+
+
+def test_a_forked_worker_runs_its_own_flush_thread(redis_client: Any) -> None:
+    """gunicorn forks workers from a master that may have counted already: each needs its own thread."""
+    import os
+
+    counters = BufferedCounters(redis_client, Keys("t"), interval=3600)
+    counters.add([("faq", "parent")], ts=1_780_000_000)
+    parent_thread = counters._thread
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            counters.add([("faq", "child")], ts=1_780_000_000)
+            ok = counters._thread is not parent_thread and counters._thread is not None and counters._thread.is_alive()
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert counters._thread is parent_thread and parent_thread is not None and parent_thread.is_alive()
