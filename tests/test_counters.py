@@ -71,3 +71,4 @@ def test_a_forked_worker_runs_its_own_flush_thread(redis_client: Any) -> None:
     os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1"
     assert counters._thread is parent_thread and parent_thread is not None and parent_thread.is_alive()
+    counters.close()
