@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
 import threading
 import time
 from collections import Counter
@@ -21,20 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from bot import forks
 from bot.keys import Keys
 
 log = logging.getLogger(__name__)
 UNANSWERED_KEEP = 5000
-
-_process = 0  # which process this is, as far as forks go: a forked child counts one more
-
-
-def _forked() -> None:
-    global _process
-    _process += 1
-
-
-os.register_at_fork(after_in_child=_forked)  # no getpid() per message on the webhook's path
 
 
 class BufferedCounters:
@@ -86,7 +76,7 @@ class BufferedCounters:
     def _flushing(self) -> Any:
         """This process's flush lock, made in the process on first use (see ``_ensure_thread``:
         under the gevent worker it must be a greenlet lock, since it is held across Redis I/O)."""
-        process = _process
+        process = forks.generation()
         if self._flush_lock_process != process:
             with self._lock:
                 if self._flush_lock_process != process:
@@ -118,7 +108,7 @@ class BufferedCounters:
         process that uses them: in gunicorn's gevent worker that is after monkey-patching, so they
         are greenlets (an Event made before the fork would block the whole worker while it waits).
         ``_lock`` is never held across the start: a greenlet switch inside it would deadlock."""
-        process = _process
+        process = forks.generation()
         if self._thread_process == process:
             return
         with self._lock:

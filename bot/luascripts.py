@@ -26,13 +26,14 @@ over; the next calls then go to the node it learned.
 from __future__ import annotations
 
 import hashlib
-import os
 from typing import Any, Callable, Sequence
 
 from redis import Redis
 from redis.cluster import RedisCluster
 from redis.exceptions import (AskError, ClusterDownError, ConnectionError, NoScriptError, ResponseError,
                               TimeoutError, TryAgainError)
+
+from bot import forks
 
 ScriptCall = Callable[[Sequence[str], Sequence[Any]], Any]
 
@@ -48,19 +49,19 @@ class DirectScript:
         self.sha = hashlib.sha1(source.encode("utf-8")).hexdigest()
         self.max_idle = max_idle
         self._idle: list[Any] = []
-        self._pid = os.getpid()
+        self._generation = forks.generation()
 
     def _take(self) -> tuple[Any, bool]:
         """An idle connection (True: it may have gone stale meanwhile) or a new one (False)."""
-        if self._pid != os.getpid():  # forked: the parent's sockets are not ours to use
-            self._idle, self._pid = [], os.getpid()
+        if self._generation != forks.generation():  # forked: the parent's sockets are not ours to use
+            self._idle, self._generation = [], forks.generation()
         try:
             return self._idle.pop(), True
         except IndexError:
             return self._connection_class(**self._connection_kwargs), False
 
     def _give_back(self, conn: Any) -> None:
-        if len(self._idle) < self.max_idle and self._pid == os.getpid():
+        if len(self._idle) < self.max_idle and self._generation == forks.generation():
             self._idle.append(conn)
         else:
             conn.disconnect()
@@ -114,7 +115,7 @@ class ClusterDirectScript:
         self._nodes: dict[str, DirectScript] = {}
 
     def _direct(self, key: str) -> DirectScript:
-        node = self.client.get_node_from_key(key)
+        node = self.client.get_node_from_key(key)  # type: ignore[no-untyped-call]
         direct = self._nodes.get(node.name)
         if direct is None:
             connection = node.redis_connection or self.client.get_redis_connection(node)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from http import HTTPStatus
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
@@ -28,21 +29,6 @@ log = logging.getLogger(__name__)
 
 PATH = "/wechat"
 XML_TYPES = ("text/xml", "application/xml", "")
-STATUS_LINES = {
-    200: "200 OK",
-    400: "400 Bad Request",
-    403: "403 Forbidden",
-    405: "405 Method Not Allowed",
-    413: "413 Request Entity Too Large",
-    415: "415 Unsupported Media Type",
-}
-STATUS_TEXT = {
-    400: "bad request",
-    403: "forbidden",
-    405: "method not allowed",
-    413: "request entity too large",
-    415: "unsupported media type",
-}
 PLAIN = "text/plain; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 
@@ -98,18 +84,18 @@ class Webhook:
             elif method in ("GET", "HEAD"):
                 text = self.url_check(environ)
             else:
-                status, text = 405, STATUS_TEXT[405]
+                status, text = 405, HTTPStatus(405).phrase.lower()
                 headers.append(("Allow", "GET, HEAD, POST"))
         except BadRequest as exc:
             log.warning("refused request: %s", exc.reason, extra={"path": PATH, "status": exc.status})
-            status, content_type, text = exc.status, PLAIN, STATUS_TEXT.get(exc.status, "bad request")
+            status, content_type, text = exc.status, PLAIN, HTTPStatus(exc.status).phrase.lower()
         except Exception:
             log.exception("unexpected error", extra={"path": PATH})
             # WeChat shows "该公众号暂时无法提供服务" for anything but a valid reply: answer success.
             status, content_type, text = 200, PLAIN, "success"
         body = text.encode("utf-8")
         headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        start_response(STATUS_LINES.get(status, f"{status} Error"), headers)
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [b""] if method == "HEAD" else [body]
 
     def _verify(self, args: dict[str, str]) -> None:
