@@ -89,7 +89,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the refused rating requests are expected here
     from bot.dev.standin import StandinServer
-    from bot.redisconn import EmbeddedRedis
+    from bot.store.connect import EmbeddedRedis
 
     tmp = Path(tempfile.mkdtemp(prefix="pbconsole"))
     redis = EmbeddedRedis(tmp / "redis", port=free_port()).start()
@@ -101,9 +101,9 @@ def main() -> None:
         f'[web]\nsession_cookie_secure = false\n[log]\nlevel = "ERROR"\n'.replace("'", '"'), encoding="utf-8")
     os.environ["PUFABOT_CONFIG"] = str(tmp / "config.toml")
     env = {**os.environ, "SECRET_KEY": "benchmark-secret-key-0123456789"}
-    from bot.cli.tickets import _disputes
+    from bot.cli.tickets_commands import _disputes
     from bot.console.accounts import StaffAccounts
-    from bot.keys import Keys
+    from bot.store.keys import Keys
 
     disputes = _disputes()
     StaffAccounts(disputes.store.redis, Keys("pufabot")).add("王管理", PASSWORD, "admin")

@@ -32,8 +32,8 @@ OWN = ROOT / "tests" / "fixtures" / "villager-questions.jsonl"
 FIRST_ANSWER = """
 import time
 started = time.perf_counter()
-from bot.kb import KnowledgeBase
-from bot.matcher import Matcher
+from bot.matching.kb import KnowledgeBase
+from bot.matching.matcher import Matcher
 matcher = Matcher.build(KnowledgeBase.load())
 matcher.match("老板跑了工钱不给咋整")
 print(time.perf_counter() - started)
@@ -52,8 +52,8 @@ def first_answer_seconds(runs: int = 3) -> float:
 
 
 def questions_per_second(questions: list[str], seconds: float) -> float:
-    from bot.kb import KnowledgeBase
-    from bot.matcher import Matcher
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -72,9 +72,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
 
-    from bot.kb import KnowledgeBase
-    from bot.matcher import Matcher, load_tokenizer
-    from bot.matcheval import Bm25Baseline, evaluate, load_rows
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher, load_tokenizer
+    from bot.matching.evaluate import Bm25Baseline, evaluate, load_rows
 
     rows = load_rows(args.questions)
     print(f"machine:  {machine()}")

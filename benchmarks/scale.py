@@ -83,9 +83,9 @@ def round_trips_us(urls: dict[str, str], rounds: int = 5, calls: int = 1000) -> 
     """Per client kind, the best of ``rounds`` medians of one dedupe ``begin`` (the webhook's Redis
     round trip), in-process; the kinds take turns so that machine noise hits both alike."""
     from bot.config import RedisConfig
-    from bot.dedupe import Deduper
-    from bot.keys import Keys
-    from bot.redisconn import connect
+    from bot.store.dedupe import Deduper
+    from bot.store.keys import Keys
+    from bot.store.connect import connect
 
     clients = {kind: connect(RedisConfig(url=url)) for kind, url in urls.items()}
     best = {kind: float("inf") for kind in urls}
@@ -127,7 +127,7 @@ def main() -> None:
 
 def run_all(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> tuple[list[tuple[str, Any]], dict[str, float]]:
     """Start every server once, then let the five setups take turns (machine noise hits all alike)."""
-    from bot.redisconn import EmbeddedRedis
+    from bot.store.connect import EmbeddedRedis
 
     single = EmbeddedRedis(tmp / "single", port=free_port()).start()
     stack.callback(single.stop)

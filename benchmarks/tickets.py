@@ -99,7 +99,7 @@ class Conversations:
 def facade(tmp: Path) -> Any:
     """The same facade ``pufabot tickets`` uses (no knowledge base needed)."""
     os.environ["PUFABOT_CONFIG"] = str(tmp / "config.toml")
-    from bot.cli.tickets import _disputes
+    from bot.cli.tickets_commands import _disputes
 
     return _disputes()
 
@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--claims", type=int, default=1000)
     args = ap.parse_args()
-    from bot.redisconn import EmbeddedRedis
+    from bot.store.connect import EmbeddedRedis
 
     tmp = Path(tempfile.mkdtemp(prefix="pbqueue"))
     redis = EmbeddedRedis(tmp / "redis", port=free_port()).start()

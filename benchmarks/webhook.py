@@ -27,7 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.protocol import sign  # noqa: E402
+from bot.wechat.protocol import sign  # noqa: E402
 
 TOKEN = "benchtoken1"
 QUESTIONS = [  # written for the benchmark; not from any evaluation set
@@ -146,7 +146,7 @@ def main() -> None:
     redis_url = os.environ.get("REDIS_URL")
     embedded = None
     if not redis_url:
-        from bot.redisconn import EmbeddedRedis
+        from bot.store.connect import EmbeddedRedis
 
         embedded = EmbeddedRedis(tmp / "redis").start()
         redis_url = embedded.url

@@ -2,7 +2,7 @@
 
 ``create_app(config=None, services=None)``: the config defaults to ``bot.config.load()``; tests pass
 their own config and, to share one knowledge base across many apps, prebuilt services. The WeChat
-webhook (``/wechat``) is mounted in front of Flask's WSGI entry as a lean WSGI app (``bot.webhook``
+webhook (``/wechat``) is mounted in front of Flask's WSGI entry as a lean WSGI app (``bot.wechat.webhook``
 says why); everything else is Flask blueprints.
 """
 
@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot import config as config_mod
 from bot import logs
 from bot.config import Config
-from bot.protocol import Cipher
+from bot.wechat.protocol import Cipher
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ def create_app(config: Config | None = None, services: Any = None) -> Flask:
     w = config.wechat
     app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
 
-    from bot import health, webhook
+    from bot import health
+
+    from bot.wechat import webhook
 
     app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign,assignment]
     app.register_blueprint(health.bp)
@@ -60,11 +62,11 @@ def _register_features(app: Flask, config: Config) -> None:
         init_console = None
     if init_console is not None:
         init_console(app)
-    from bot.posts.views import bp as posts_bp
+    from bot.posts.pages import bp as posts_bp
 
     app.register_blueprint(posts_bp)
     if config.web.dev_mode:
-        from bot import simulator
+        from bot.dev import simulator
 
         app.register_blueprint(simulator.bp)
 

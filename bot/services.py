@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Config
-from bot.counters import BufferedCounters
-from bot.dedupe import Deduper
-from bot.keys import Keys
-from bot.state import ConversationStore
+from bot.store.counters import BufferedCounters
+from bot.store.dedupe import Deduper
+from bot.store.keys import Keys
+from bot.store.state import ConversationStore
 from bot.texts import Texts
-from bot.wechat import WeChatAPI
+from bot.wechat.api import WeChatAPI
 
 
 @dataclass
@@ -40,17 +40,17 @@ class Services:
 
 def build_knowledge() -> tuple[Any, Any]:
     """The knowledge base and the matcher over it (pure; the slow part of start-up)."""
-    from bot.kb import KnowledgeBase
-    from bot.matcher import Matcher
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher
 
     kb = KnowledgeBase.load()
     return kb, Matcher.build(kb)
 
 
 def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any] | None = None) -> Services:
-    from bot import redisconn
+    from bot.store import connect
 
-    redis = redis if redis is not None else redisconn.connect(config.redis)
+    redis = redis if redis is not None else connect.connect(config.redis)
     keys = Keys(config.redis.key_prefix)
     kb, matcher = knowledge or build_knowledge()
     b = config.bot

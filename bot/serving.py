@@ -102,7 +102,7 @@ def ensure_redis_url(config: Config) -> Config:
     """With no Redis configured, start the embedded one now and return a config naming it."""
     if config.redis.url or os.environ.get("REDIS_URL"):
         return config
-    from bot.redisconn import embedded_server
+    from bot.store.connect import embedded_server
 
     url = embedded_server(config.redis.embedded_dir).url
     os.environ["REDIS_URL"] = url

@@ -9,7 +9,7 @@
 
 A route is *pure* when, without conversation state, its handler has no effect besides the reply,
 the state it declares and the counters: the webhook may then run it before knowing the state and
-commit everything in one Redis round trip (see ``bot.webhook``).
+commit everything in one Redis round trip (see ``bot.wechat.webhook``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import dispute, events, fallback, media, menu, status, text
+from handlers import clicks, dispute, events, fallback, media_messages, status, text
 from handlers.context import Context, HandlerResult, Reply, normalize
 
 Handler = Callable[[Any, Context], HandlerResult]
@@ -52,7 +52,7 @@ class Router:
     def route(self, message: Any, state: dict[str, Any] | None) -> Route:
         if message.type == "event":
             if message.event == "click":
-                return self.clicks.get(message.key or "", Route(menu.unknown_key))
+                return self.clicks.get(message.key or "", Route(clicks.unknown_key))
             return self.events.get(message.event, Route(fallback.ignore_event))
         if state and state.get("flow") in self.flows:
             return self.flows[state["flow"]]
@@ -70,11 +70,11 @@ ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
 
 # Menu keys (documented in config.example.toml).
-ROUTES.click("MENU_ASK", menu.ask)
+ROUTES.click("MENU_ASK", clicks.ask)
 ROUTES.click("MENU_REPORT", dispute.start_from_menu)
-ROUTES.click("MENU_WEEKLY", menu.weekly)
+ROUTES.click("MENU_WEEKLY", clicks.weekly)
 ROUTES.click("MENU_MY_TICKETS", status.my_tickets)
-ROUTES.click("MENU_CONTACT", menu.contact)
+ROUTES.click("MENU_CONTACT", clicks.contact)
 
 # Events.
 ROUTES.event("subscribe", events.subscribe)
@@ -86,12 +86,12 @@ ROUTES.event("masssendjobfinish", events.mass_send_finished, pure=False)
 
 # Messages.
 ROUTES.message("text", text.handle)
-ROUTES.message("voice", media.voice)
-ROUTES.message("image", media.image)
-ROUTES.message("location", media.location)
-ROUTES.message("link", media.link)
-ROUTES.message("video", media.video)
-ROUTES.message("shortvideo", media.video)
+ROUTES.message("voice", media_messages.voice)
+ROUTES.message("image", media_messages.image)
+ROUTES.message("location", media_messages.location)
+ROUTES.message("link", media_messages.link)
+ROUTES.message("video", media_messages.video)
+ROUTES.message("shortvideo", media_messages.video)
 
 
 def dispatch(message: Any, ctx: Context) -> Reply:

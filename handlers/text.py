@@ -20,9 +20,9 @@ def handle(message: Any, ctx: Context) -> HandlerResult:
 def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
     """Answer free text (typed, or a voice transcript) as the matcher understands it."""
     if WEEKLY_WORDS.match(content):
-        from handlers import menu
+        from handlers import clicks
 
-        return menu.weekly(message, ctx)
+        return clicks.weekly(message, ctx)
     match = ctx.services.matcher.match(content)
     if match.intent == "report":
         return dispute.start(message, ctx, text=content, topic=match.topic)

@@ -20,7 +20,7 @@ import pytest
 
 from bot import config as config_mod
 from bot.dev import wire
-from bot.protocol import Cipher
+from bot.wechat.protocol import Cipher
 
 TOKEN = "testtoken123"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -46,7 +46,7 @@ def single_redis_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from bot.redisconn import EmbeddedRedis
+    from bot.store.connect import EmbeddedRedis
 
     directory = Path(tempfile.mkdtemp(prefix="pbredis"))
     server = EmbeddedRedis(directory).start()

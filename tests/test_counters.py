@@ -6,8 +6,8 @@ import threading
 import time
 from typing import Any
 
-from bot.counters import BufferedCounters
-from bot.keys import Keys
+from bot.store.counters import BufferedCounters
+from bot.store.keys import Keys
 
 
 class SlowPipelines:

@@ -7,9 +7,9 @@ import threading
 import time
 from typing import Any
 
-from bot.dedupe import BEGIN, KEEP, Deduper, fingerprint, is_pending
-from bot.keys import Keys
-from bot.luascripts import lua_script
+from bot.store.dedupe import BEGIN, KEEP, Deduper, fingerprint, is_pending
+from bot.store.keys import Keys
+from bot.store.scripts import lua_script
 
 REPLY = json.dumps({"t": "text", "content": "答复"})
 
@@ -71,7 +71,7 @@ def test_a_repeated_call_after_a_broken_connection_is_not_taken_for_a_wechat_ret
 def test_claim_markers_differ_between_calls_and_between_forked_workers() -> None:
     import os
 
-    from bot.dedupe import claim_marker
+    from bot.store.dedupe import claim_marker
 
     first, second = claim_marker(), claim_marker()
     assert first != second and is_pending(first)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import homophones
-from bot.homophones import Homophones, fuzzy
+from bot.matching import homophones
+from bot.matching.homophones import Homophones, fuzzy
 
 WORDS = ["仲裁", "赡养", "补偿", "抚养费", "宅基地", "帮信罪", "冷静期", "工伤", "工商", "财礼", "彩礼"]
 

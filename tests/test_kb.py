@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import knowledge
-from bot.kb import MAX_REPLY_CHARS, KnowledgeBase, KnowledgeError, lint, read_topic_list
+from bot.matching.kb import MAX_REPLY_CHARS, KnowledgeBase, KnowledgeError, lint, read_topic_list
 
 REAL = knowledge.KNOWLEDGE_DIR
 

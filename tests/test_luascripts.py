@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from bot.luascripts import ClusterDirectScript, DirectScript, lua_script
-from bot.redisconn import connect
+from bot.store.scripts import ClusterDirectScript, DirectScript, lua_script
+from bot.store.connect import connect
 from bot.config import RedisConfig
 
 INCR = "return redis.call('INCRBY', KEYS[1], ARGV[1])"

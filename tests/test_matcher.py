@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matcher import MAX_CANDIDATES, Match, Matcher, load_tokenizer
-from bot.matcheval import evaluate, load_rows
+from bot.matching.matcher import MAX_CANDIDATES, Match, Matcher, load_tokenizer
+from bot.matching.evaluate import evaluate, load_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INTENTS = ("faq", "report", "status", "chat", "none")
@@ -49,7 +49,7 @@ def test_villager_questions_find_their_topic(matcher: Matcher, question: str, to
     assert (found.intent, found.topic) == ("faq", topic), found
 
 
-# Homophone typos of the key term, as dictation and pinyin input produce them (bot/homophones.py).
+# Homophone typos of the key term, as dictation and pinyin input produce them (bot/matching/homophones.py).
 SOUND_ALIKE_QUESTIONS = [
     ("老板不给钱我想申请劳动重裁", "labor-arbitration"),  # 仲裁
     ("村里不给批摘基地咋办", "homestead"),  # 宅基地
@@ -247,7 +247,7 @@ def test_match_never_raises(matcher: Matcher, text: str) -> None:
 
 
 def test_jieba_cache_goes_to_the_cache_dir_quietly(tmp_path: Path) -> None:
-    code = "from bot.matcher import load_tokenizer; load_tokenizer(); print('ready')"
+    code = "from bot.matching.matcher import load_tokenizer; load_tokenizer(); print('ready')"
     env = {"PUFABOT_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     for _ in range(2):  # the first run writes the cache, the second reads it
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

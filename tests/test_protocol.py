@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from bot import protocol
+from bot.wechat import protocol
 from bot.errors import BadRequest, SignatureError
-from bot.protocol import Cipher
+from bot.wechat.protocol import Cipher
 
 
 def test_signature_matches_the_official_vectors() -> None:

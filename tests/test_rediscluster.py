@@ -9,8 +9,8 @@ from redis.exceptions import ConnectionError, RedisClusterException
 
 from bot.config import RedisConfig
 from bot.errors import ConfigError
-from bot.redisconn import connect
-from bot.rediscluster import ClusterUnreachable, HonestCluster, seeds
+from bot.store.connect import connect
+from bot.store.cluster import ClusterUnreachable, HonestCluster, seeds
 from tests.scale.servers import free_ports
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.keys import Keys
-from bot.state import ConversationStore
+from bot.store.keys import Keys
+from bot.store.state import ConversationStore
 
 
 def test_state_round_trips_expires_and_is_per_villager(redis_client: Any) -> None:

@@ -1,4 +1,4 @@
-"""The report's figures, computed from tickets and the bot's counters (pure; definitions in bot/stats.py)."""
+"""The report's figures, computed from tickets and the bot's counters (pure; definitions in bot/reports/figures.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import stats
+from bot.reports import figures
 from bot.disputes.tickets import Ticket
-from bot.stats import Period
+from bot.reports.figures import Period
 
 TZ = "Asia/Shanghai"
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
@@ -30,9 +30,9 @@ def ticket(created: str, **fields: Any) -> Ticket:
     return Ticket(**base)
 
 
-def year(tickets: list[Ticket], counters: dict[str, dict[str, int]] | None = None) -> stats.Figures:
+def year(tickets: list[Ticket], counters: dict[str, dict[str, int]] | None = None) -> figures.Figures:
     start, end = YEAR.bounds(TZ)
-    return stats.compute(tickets, counters or {}, start, end, NOW)
+    return figures.compute(tickets, counters or {}, start, end, NOW)
 
 
 def test_received_counts_tickets_created_in_the_period_by_beijing_time() -> None:
@@ -71,7 +71,7 @@ def test_response_rate_counts_answers_within_the_promise_among_tickets_that_are_
     assert (f.responded_on_time, f.response_due) == (1, 3)
     near_now = Period(date(2027, 1, 1), date(2027, 1, 31))
     start, end = near_now.bounds(TZ)
-    assert stats.compute([not_due_yet], {}, start, end, NOW).response_due == 0
+    assert figures.compute([not_due_yet], {}, start, end, NOW).response_due == 0
 
 
 def test_satisfaction_counts_fours_and_fives_among_tickets_closed_in_the_period() -> None:
@@ -98,7 +98,7 @@ def test_the_report_breaks_figures_down_by_month_village_and_kind() -> None:
                ticket("2026-03-20T10:00", village="东村", outcome="调解成功", resolved_at=ts("2026-04-02T10:00")),
                ticket("2026-04-01T10:00", village="外村", kind="family")]
     counters = {"2026-03-05": {"faq|wages": 4}, "2026-04-01": {"faq|land": 1}}
-    report = stats.compose(tickets, counters, [], Period(date(2026, 3, 1), date(2026, 4, 30)), TZ,
+    report = figures.compose(tickets, counters, [], Period(date(2026, 3, 1), date(2026, 4, 30)), TZ,
                            ["东村", "西村", "南村"], ["land", "wages", "family"], NOW)
     months = dict(report.by_month)
     assert list(months) == ["2026-03", "2026-04"]
@@ -115,7 +115,7 @@ def test_the_unanswered_list_is_the_knowledge_bases_to_do_list_most_asked_first(
     items = [{"day": "2026-05-02", "q": "牛  跑到别人地里吃了庄稼"}, {"day": "2026-05-01", "q": "牛 跑到别人地里吃了庄稼"},
              {"day": "2026-05-03", "q": "低保怎么申请"}, {"day": "2025-12-01", "q": "去年的问题"},
              {"day": "2026-05-04", "q": "彩礼退不退"}]
-    todo = stats.unanswered_todo(items, YEAR)
+    todo = figures.unanswered_todo(items, YEAR)
     assert todo == [("牛 跑到别人地里吃了庄稼", 2, "2026-05-02"), ("彩礼退不退", 1, "2026-05-04"),
                     ("低保怎么申请", 1, "2026-05-03")]
 
@@ -132,5 +132,5 @@ def test_periods_parse_check_and_split_into_months() -> None:
 
 def test_rates_without_a_denominator_show_a_dash_not_zero() -> None:
     f = year([])
-    assert f.mediation_rate is None and stats.show("mediation_rate", f.mediation_rate) == "—"
-    assert stats.show("response_rate", 0.875) == "87.5%" and stats.show("received", 0) == "0"
+    assert f.mediation_rate is None and figures.show("mediation_rate", f.mediation_rate) == "—"
+    assert figures.show("response_rate", 0.875) == "87.5%" and figures.show("received", 0) == "0"

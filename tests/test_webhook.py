@@ -227,7 +227,7 @@ def test_other_methods_get_405_naming_the_allowed_ones(client: Any) -> None:
 
 
 def test_a_bug_in_the_pipeline_answers_success_and_logs_once(villager: Any, monkeypatch: Any, caplog: Any) -> None:
-    from bot import pipeline
+    from bot.wechat import pipeline
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.keys import Keys
-from bot.wechat import WeChatAPI, WeChatError
+from bot.store.keys import Keys
+from bot.wechat.api import WeChatAPI, WeChatError
 
 
 @pytest.fixture

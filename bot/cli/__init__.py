@@ -50,7 +50,7 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
 @click.option("--port", type=int, default=8000, show_default=True)
 def simulate_cmd(host: str, port: int) -> None:
     """Run the bot with a local chat page (/dev/chat) and a local WeChat API stand-in."""
-    from bot.simulator import run_simulation
+    from bot.dev.simulator import run_simulation
 
     run_simulation(load_config(), host, port)
 
@@ -61,18 +61,18 @@ def simulate_cmd(host: str, port: int) -> None:
 @click.option("--safe-mode", is_flag=True, help="Encrypt messages as WeChat's safe mode does.")
 def chat_cmd(url: str | None, openid: str | None, safe_mode: bool) -> None:
     """Talk to the bot from the terminal, through the real WeChat protocol."""
-    from bot.simulator import terminal_chat
+    from bot.dev.simulator import terminal_chat
 
     terminal_chat(load_config(), url, openid, safe_mode)
 
 
 def wechat_client(config: config_mod.Config) -> Any:
     """The WeChat API client alone (for commands that need no knowledge base)."""
-    from bot import redisconn
-    from bot.keys import Keys
-    from bot.wechat import WeChatAPI
+    from bot.store import connect
+    from bot.store.keys import Keys
+    from bot.wechat.api import WeChatAPI
 
-    return WeChatAPI(config.wechat, redisconn.connect(config.redis), Keys(config.redis.key_prefix))
+    return WeChatAPI(config.wechat, connect.connect(config.redis), Keys(config.redis.key_prefix))
 
 
 @cli.group("menu")
@@ -84,7 +84,7 @@ def menu_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the menu JSON instead of sending it.")
 def menu_push(dry_run: bool) -> None:
     """Create the custom menu from [menu] through the WeChat API."""
-    from bot.menu import menu_json
+    from bot.wechat.menu import menu_json
 
     config = load_config()
     try:
@@ -94,7 +94,7 @@ def menu_push(dry_run: bool) -> None:
     if dry_run:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
-    from bot.wechat import WeChatError
+    from bot.wechat.api import WeChatError
 
     try:
         wechat_client(config).create_menu(body)
@@ -107,9 +107,9 @@ def _add_feature_commands() -> None:
     """Feature command groups, each in its own module; absent ones are skipped."""
     import importlib
 
-    for module_name, attr in (("bot.cli.kb", "kb"), ("bot.cli.tickets", "tickets"), ("bot.cli.staff", "staff"),
-                              ("bot.cli.posts", "posts"), ("bot.cli.report", "report"),
-                              ("bot.cli.worker", "worker")):
+    for module_name, attr in (("bot.cli.kb_commands", "kb"), ("bot.cli.tickets_commands", "tickets"), ("bot.cli.staff_commands", "staff"),
+                              ("bot.cli.posts_commands", "posts"), ("bot.cli.report_commands", "report"),
+                              ("bot.cli.worker_commands", "worker")):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

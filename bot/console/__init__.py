@@ -4,7 +4,7 @@
 characters the console refuses to start: every ``/staff`` address answers 503 saying why, and the
 rest of the app (the WeChat webhook) runs on. Modules: ``accounts`` (staff, lockout, sessions;
 no Flask), ``audit`` (the audit log; no Flask), ``canned`` (canned replies), ``auth`` (the gate,
-login, logout), ``views`` (queue, ticket, media proxy), ``actions`` (what staff do to a ticket),
+login, logout), ``views`` (queue, ticket, media proxy), ``ticket_actions`` (what staff do to a ticket),
 ``admin`` (audit page, canned replies, accounts), ``statspage`` (figures and charts).
 """
 
@@ -46,7 +46,7 @@ def init_app(app: Any) -> None:
         _register_refusal(app, services.texts.get("console_no_secret"))
         return
     # Importing the view modules attaches their routes to the blueprint before it is registered.
-    from bot.console import actions, admin, statspage, views  # noqa: F401
+    from bot.console import admin, statspage, ticket_actions, views  # noqa: F401
     from bot.console.auth import bp
 
     app.extensions["pufabot.console"] = build(services)

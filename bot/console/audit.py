@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 KEEP = 500_000  # about ten years of a township office's actions
 PAGE = 50

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 DEFAULT_KEYS = ("canned_received", "canned_need_details", "canned_visit", "canned_resolved",
                 "canned_referred_court", "canned_legal_aid")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import render_template, request
 from werkzeug.wrappers import Response
 
-from bot import report_export, stats
+from bot.reports import exports, figures
 from bot.console.auth import bp, services
 from bot.console.charts import bar_chart
 
@@ -19,20 +19,20 @@ SUMMARY = ("requests_total", "consultations", "received", "resolved", "mediation
            "risks_resolved", "response_rate", "solve_rate", "satisfaction_rate")
 
 
-def _period() -> tuple[stats.Period, str]:
+def _period() -> tuple[figures.Period, str]:
     """The requested period, or this year and an error message when the dates are unusable."""
     tz = services().config.posts.timezone
-    default = stats.Period.this_year(tz)
+    default = figures.Period.this_year(tz)
     start, end = request.args.get("from", ""), request.args.get("to", "")
     if not start and not end:
         return default, ""
     try:
-        return stats.Period.parse(start or default.start.isoformat(), end or default.end.isoformat()), ""
+        return figures.Period.parse(start or default.start.isoformat(), end or default.end.isoformat()), ""
     except ValueError as exc:
         return default, str(exc)
 
 
-def charts(report: stats.Report, kind_label: Any) -> list[Any]:
+def charts(report: figures.Report, kind_label: Any) -> list[Any]:
     months = [m for m, _ in report.by_month]
     by_month = [f for _, f in report.by_month]
     out = [
@@ -59,10 +59,10 @@ def charts(report: stats.Report, kind_label: Any) -> list[Any]:
 def stats_page() -> str:
     svc = services()
     period, error = _period()
-    report = stats.build_report(svc, period)
-    kind_label, topic_title = report_export.labels_for(svc)
-    return render_template("staff_stats.html", report=report, period=period, error=error, labels=stats.LABELS,
-                           summary=SUMMARY, columns=report_export.TICKET_COLUMNS, show=stats.show,
+    report = figures.build_report(svc, period)
+    kind_label, topic_title = exports.labels_for(svc)
+    return render_template("staff_stats.html", report=report, period=period, error=error, labels=figures.LABELS,
+                           summary=SUMMARY, columns=exports.TICKET_COLUMNS, show=figures.show,
                            charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
                            ident=str)
 
@@ -71,10 +71,10 @@ def stats_page() -> str:
 def stats_csv() -> Response:
     svc = services()
     period, _ = _period()
-    report = stats.build_report(svc, period)
-    kind_label, _ = report_export.labels_for(svc)
+    report = figures.build_report(svc, period)
+    kind_label, _ = exports.labels_for(svc)
     which = request.args.get("table", "figures")
-    body = report_export.unanswered_csv(report) if which == "unanswered" else \
-        report_export.figures_csv(report, kind_label)
+    body = exports.unanswered_csv(report) if which == "unanswered" else \
+        exports.figures_csv(report, kind_label)
     name = f"{'unanswered' if which == 'unanswered' else 'figures'}-{period.start}-{period.end}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

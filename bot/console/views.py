@@ -150,7 +150,7 @@ def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
 
 @bp.get("/media/<media_id>")
 def media(media_id: str) -> Response:
-    from bot.wechat import WeChatError
+    from bot.wechat.api import WeChatError
 
     t = load_ticket(request.args.get("ticket", ""))
     if attached_media(t, media_id) is None:

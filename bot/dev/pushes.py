@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from bot.dev import wire
-from bot.protocol import Cipher
+from bot.wechat.protocol import Cipher
 
 log = logging.getLogger(__name__)
 

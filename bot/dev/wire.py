@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bot.protocol import Cipher, parse_xml, sign
+from bot.wechat.protocol import Cipher, parse_xml, sign
 
 _msg_ids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
 

@@ -27,7 +27,7 @@ from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
 from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
 from bot.logs import mask_openid
-from bot.wechat import WeChatError
+from bot.wechat.api import WeChatError
 
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)

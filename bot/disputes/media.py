@@ -80,7 +80,7 @@ class MediaArchive:
 
     def archive_recent(self, disputes: Any, now: float | None = None) -> int:
         """Copy the attachments of tickets from the last three days; returns how many were copied."""
-        from bot.wechat import WeChatError
+        from bot.wechat.api import WeChatError
 
         now = time.time() if now is None else now
         tickets, _ = disputes.list(since=now - WECHAT_KEEPS_DAYS * 86400, limit=1000)

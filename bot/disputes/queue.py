@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.disputes.store import GROUP, POOL, TicketStore
 from bot.disputes.tickets import Ticket, TicketError, TicketState, history_entry
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 MAX_RACES = 8  # compare-and-set retries before giving up (only under absurd contention)

@@ -18,7 +18,7 @@ import secrets
 from typing import Any, Iterable
 
 from bot.disputes.tickets import OPEN_STATES, Ticket, TicketState, day_of
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 GROUP = "mediators"  # the stream's consumer group
 POOL = "queue"  # consumer that holds unclaimed tickets' entries

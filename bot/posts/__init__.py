@@ -3,7 +3,7 @@
 ``build(services)`` returns ``Posts``, the one object the rest of the bot uses: the chat asks it
 for this week's post (``current``) and for a related post under a topic answer
 (``with_related``); the worker calls ``run_due`` every minute; the CLI plans, pushes, renders for
-review, exports slogans and shows the status; the public blueprint (``bot.posts.views``) serves
+review, exports slogans and shows the status; the public blueprint (``bot.posts.pages``) serves
 the rendered posts. Parts: ``library`` (load + lint), ``planner`` (pure calendar), ``render``
 (Markdown → WeChat HTML), ``cover``, ``publisher`` (exactly once: lock + record).
 """
@@ -19,12 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
-from bot.keys import Keys
+from bot.store.keys import Keys
 from bot.posts import planner, render
 from bot.posts.cover import cover
 from bot.posts.library import Library, Post
 from bot.posts.publisher import Article, Outcome, Publisher, Status
-from bot.wechat import WeChatError
+from bot.wechat.api import WeChatError
 
 log = logging.getLogger(__name__)
 DEMAND_DAYS = 28  # "what villagers asked most recently"

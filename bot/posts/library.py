@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import knowledge
-from bot.kb import LintError, read_topic_list
+from bot.matching.kb import LintError, read_topic_list
 
 CAMPAIGNS = ("consumer-day", "constitution-month", "civil-code-month", "anti-drug-day", "constitution-week")
 MIN_POSTS = 16

@@ -32,8 +32,8 @@ from enum import Enum
 from typing import Any, Callable
 
 from bot.config import PostsConfig
-from bot.keys import Keys
-from bot.wechat import WeChatError
+from bot.store.keys import Keys
+from bot.wechat.api import WeChatError
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import knowledge
-from bot.cli.kb import kb
+from bot.cli.kb_commands import kb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEV = Path(__file__).resolve().parents[3] / "shared" / "knowledge" / "dev-questions.jsonl"

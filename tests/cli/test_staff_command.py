@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.console.accounts import StaffAccounts
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 
 @pytest.fixture

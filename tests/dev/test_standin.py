@@ -1,4 +1,4 @@
-"""The WeChat API stand-in, exercised over real HTTP through the bot's own client (bot.wechat).
+"""The WeChat API stand-in, exercised over real HTTP through the bot's own client (bot.wechat.api).
 
 Where the bot's client has no call for something (errcode shapes, token endpoints, menu/get,
 freepublish/get), plain ``requests`` talks to the stand-in directly.
@@ -18,9 +18,9 @@ import requests
 from bot import config as config_mod
 from bot.dev.standin import StandinServer, StandinState
 from bot.dev.standin_state import CS_QUOTA, TEMP_MEDIA_SECONDS
-from bot.keys import Keys
-from bot.menu import menu_json
-from bot.wechat import WeChatAPI, WeChatError
+from bot.store.keys import Keys
+from bot.wechat.menu import menu_json
+from bot.wechat.api import WeChatAPI, WeChatError
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 OPENID = "oTESTstandin0000000000000001"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.dev import wire
-from bot.wechat import WeChatError
+from bot.wechat.api import WeChatError
 
 
 def voice_ticket(services: Any, media_id: str) -> Any:

@@ -18,7 +18,7 @@ import redis as redis_lib
 
 from bot.app import create_app
 from bot.dev import wire
-from bot.redisconn import EmbeddedRedis
+from bot.store.connect import EmbeddedRedis
 from bot.services import build_services
 from tests.conftest import TOKEN, flask_transport
 

@@ -10,9 +10,9 @@ import pytest
 from tests.scale.servers import client_for
 
 from bot import config as config_mod
-from bot.keys import Keys
+from bot.store.keys import Keys
 from bot.posts import Posts
-from bot.wechat import WeChatAPI
+from bot.wechat.api import WeChatAPI
 
 PUBLIC = "https://pufa.example.org"
 TZ = ZoneInfo("Asia/Shanghai")

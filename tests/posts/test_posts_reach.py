@@ -9,7 +9,7 @@ import pytest
 
 from bot.dev import pushes, wire
 from bot.dev.pushes import WebhookPusher
-from bot.stats import Period, build_report
+from bot.reports.figures import Period, build_report
 from tests.conftest import TOKEN, flask_transport
 from tests.posts.conftest import at
 

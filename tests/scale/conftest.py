@@ -23,7 +23,7 @@ import requests
 from bot import config as config_mod
 from bot.dev import wire
 from bot.dev.standin import StandinServer
-from bot.protocol import Cipher
+from bot.wechat.protocol import Cipher
 from tests.conftest import AES_KEY, APPID, APPSECRET, TOKEN
 from tests.scale.servers import LocalCluster, client_for, missing_binaries
 from tests.scale.web import AppHost, Nginx, host_config

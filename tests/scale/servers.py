@@ -238,11 +238,11 @@ def is_cluster_url(url: str) -> bool:
 
 def client_for(url: str) -> Any:
     """The client tests use: ``redis.Redis``, or for a cluster URL the app's own cluster client
-    (``bot.rediscluster``) whose ``dbsize`` counts the keys of every primary (redis-py asks one
+    (``bot.store.cluster``) whose ``dbsize`` counts the keys of every primary (redis-py asks one
     node) and whose ``flushdb`` empties every primary."""
     if not is_cluster_url(url):
         return redis.Redis.from_url(url, decode_responses=True)
-    from bot.rediscluster import HonestCluster, seeds
+    from bot.store.cluster import HonestCluster, seeds
 
     class WholeCluster(HonestCluster):
         def dbsize(self, **kwargs: Any) -> int:

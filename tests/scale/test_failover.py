@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bot.dev import wire
-from bot.keys import Keys
+from bot.store.keys import Keys
 from tests.scale.conftest import Front
 from tests.scale.servers import LocalCluster
 from tests.scale.web import AppHost

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bot.matcher import Matcher
+    from bot.matching.matcher import Matcher
 
 kb = click.Group("kb", help="The legal knowledge base and the matcher (no app, no Redis needed).")
 
@@ -23,8 +23,8 @@ _DIR = click.option(
 
 
 def _matcher(directory: Path | None) -> Matcher:
-    from bot.kb import KnowledgeBase, KnowledgeError
-    from bot.matcher import Matcher
+    from bot.matching.kb import KnowledgeBase, KnowledgeError
+    from bot.matching.matcher import Matcher
 
     try:
         knowledge = KnowledgeBase.load(directory)
@@ -37,7 +37,7 @@ def _matcher(directory: Path | None) -> Matcher:
 @_DIR
 def lint_cmd(directory: Path | None) -> None:
     """Check every topic file; exit 1 listing each problem as file: field: message."""
-    from bot.kb import KnowledgeBase, lint
+    from bot.matching.kb import KnowledgeBase, lint
 
     errors = lint(directory)
     for error in errors:
@@ -90,8 +90,8 @@ def _describe(matcher: Matcher, question: str) -> str:
 @_DIR
 def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
     """Accuracy on FILE.jsonl ({"q", "topic", "intent"?} rows), next to a plain BM25 baseline."""
-    from bot.matcheval import Bm25Baseline, evaluate, load_rows
-    from bot.matcher import load_tokenizer
+    from bot.matching.evaluate import Bm25Baseline, evaluate, load_rows
+    from bot.matching.matcher import load_tokenizer
 
     try:
         rows = load_rows(file)

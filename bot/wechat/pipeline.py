@@ -4,7 +4,7 @@ Round trips: a message that needs no conversation state costs exactly one Redis 
 ``begin`` script stores the reply computed speculatively); one in a conversation costs two.
 A retry of a message still at work waits for its reply; when WeChat's 5 s are nearly spent it tells
 the villager the answer is coming, and the first delivery sends it by customer-service message
-(``bot.dedupe`` explains the hand-over).
+(``bot.store.dedupe`` explains the hand-over).
 When Redis is unreachable the villager is told so honestly, except that a plain legal question is
 still answered from the in-memory knowledge base.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from bot.dedupe import fingerprint, is_pending
+from bot.store.dedupe import fingerprint, is_pending
 from bot.logs import mask_openid
 from handlers import ROUTES
 from handlers.context import Context, News, Reply, Text, normalize, reply_from_json, reply_to_json

@@ -19,15 +19,15 @@ from bot.disputes.tickets import TZ, TicketState
 
 def _disputes() -> Any:
     """The facade without the knowledge base (fast: no jieba) — what these commands need."""
-    from bot import redisconn
+    from bot.store import connect
     from bot.disputes import Disputes
-    from bot.keys import Keys
-    from bot.state import ConversationStore
+    from bot.store.keys import Keys
+    from bot.store.state import ConversationStore
     from bot.texts import Texts
-    from bot.wechat import WeChatAPI
+    from bot.wechat.api import WeChatAPI
 
     config = load_config()
-    redis = redisconn.connect(config.redis)
+    redis = connect.connect(config.redis)
     keys = Keys(config.redis.key_prefix)
     b = config.bot
     services = SimpleNamespace(

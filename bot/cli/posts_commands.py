@@ -29,14 +29,14 @@ WEEKDAYS = "一二三四五六日"
 
 def build_posts(config: Config) -> Any:
     """The posts facade without the knowledge base or the matcher (quick to start)."""
-    from bot import redisconn
-    from bot.counters import BufferedCounters
-    from bot.keys import Keys
+    from bot.store import connect
+    from bot.store.counters import BufferedCounters
+    from bot.store.keys import Keys
     from bot.posts import Posts
     from bot.texts import Texts
-    from bot.wechat import WeChatAPI
+    from bot.wechat.api import WeChatAPI
 
-    redis = redisconn.connect(config.redis)
+    redis = connect.connect(config.redis)
     keys = Keys(config.redis.key_prefix)
     b = config.bot
     texts = Texts.load(defaults={"name": b.name, "township": b.township, "office_phone": b.office_phone,

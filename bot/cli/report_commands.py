@@ -21,23 +21,23 @@ from bot.cli import load_config
               show_default=True, help="Directory to write the files into (created if missing).")
 def report(start: str, end: str, out_dir: Path) -> None:
     """Write the report of the law-based-government figures (Markdown and CSV)."""
-    from bot import report_export, stats
+    from bot.reports import exports, figures
     from bot.services import build_services
 
     try:
-        period = stats.Period.parse(start, end)
+        period = figures.Period.parse(start, end)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     services = build_services(load_config())
     try:
-        result = stats.build_report(services, period)
-        kind_label, topic_title = report_export.labels_for(services)
+        result = figures.build_report(services, period)
+        kind_label, topic_title = exports.labels_for(services)
         config = services.config
         files = {
-            f"report-{period.start}-{period.end}.md": report_export.markdown(
+            f"report-{period.start}-{period.end}.md": exports.markdown(
                 result, config.bot.township, kind_label, topic_title, config.posts.timezone),
-            f"figures-{period.start}-{period.end}.csv": report_export.figures_csv(result, kind_label),
-            f"unanswered-{period.start}-{period.end}.csv": report_export.unanswered_csv(result),
+            f"figures-{period.start}-{period.end}.csv": exports.figures_csv(result, kind_label),
+            f"unanswered-{period.start}-{period.end}.csv": exports.unanswered_csv(result),
         }
     finally:
         services.close()
@@ -45,4 +45,4 @@ def report(start: str, end: str, out_dir: Path) -> None:
     for name, body in files.items():
         (out_dir / name).write_text(body, encoding="utf-8")
         click.echo(f"已写入 {out_dir / name}")
-    click.echo(report_export.summary_line(result))
+    click.echo(exports.summary_line(result))

@@ -3,7 +3,7 @@
 State is a small JSON object (``{"flow": "report", "step": ..., ...}``) that expires after
 ``bot.state_ttl`` seconds without a message. A report's draft is kept apart, for ``bot.draft_ttl``
 seconds, so a villager whose conversation expired can pick it up again. The webhook writes state
-through ``bot.dedupe`` in the same round trip as the reply; this class serves everyone else
+through ``bot.store.dedupe`` in the same round trip as the reply; this class serves everyone else
 (console, worker, handlers that read a draft).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 
 class ConversationStore:

@@ -141,7 +141,7 @@ def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode
         server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}/wechat"
-    from bot.protocol import Cipher
+    from bot.wechat.protocol import Cipher
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # keep the conversation readable
     w = config.wechat

@@ -21,7 +21,7 @@ from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.config import WechatConfig
-from bot.keys import Keys
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 REFRESH_AT = 0.85

@@ -21,11 +21,11 @@ from typing import Any
 import jieba
 
 import knowledge
-from bot import textnorm
-from bot.homophones import Homophones
-from bot.intents import IntentRules
-from bot.kb import KnowledgeBase
-from bot.ranking import Analysed, Scored, TopicIndex
+from bot.matching import textnorm
+from bot.matching.homophones import Homophones
+from bot.matching.intents import IntentRules
+from bot.matching.kb import KnowledgeBase
+from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
 # and on hand-written villager questions, never on the held-out dev set.
@@ -38,7 +38,7 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
-# Homophone reading (bot/homophones.py): never towards an everyday word (什么, 知道), and never
+# Homophone reading (bot/matching/homophones.py): never towards an everyday word (什么, 知道), and never
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
 SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
 SOUND_ALIKE_WINDOW_BELOW = 0.8  # a run of the message at or above this generality may be re-read

@@ -33,7 +33,7 @@ from redis.cluster import RedisCluster
 from redis.exceptions import (AskError, ClusterDownError, ConnectionError, NoScriptError, ResponseError,
                               TimeoutError, TryAgainError)
 
-from bot import forks
+from bot.store import forks
 
 ScriptCall = Callable[[Sequence[str], Sequence[Any]], Any]
 

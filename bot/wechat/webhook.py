@@ -21,7 +21,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from bot import pipeline, protocol
+from bot.wechat import pipeline, protocol
 from bot.errors import BadRequest
 from handlers.context import News, NoReply, Reply, Text
 

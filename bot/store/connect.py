@@ -139,7 +139,7 @@ def connect(config: RedisConfig, url: str | None = None) -> Any:
         socket_connect_timeout=config.socket_timeout,
     )
     if is_cluster_url(url, config):
-        from bot.rediscluster import connect_cluster
+        from bot.store.cluster import connect_cluster
 
         return connect_cluster(url, **options)
     try:

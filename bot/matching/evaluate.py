@@ -14,8 +14,8 @@ from typing import Any
 import jieba
 from rank_bm25 import BM25Okapi
 
-from bot.kb import KnowledgeBase
-from bot.matcher import Candidate, Match
+from bot.matching.kb import KnowledgeBase
+from bot.matching.matcher import Candidate, Match
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bot.keys import Keys
-from bot.luascripts import lua_script
+from bot.store.keys import Keys
+from bot.store.scripts import lua_script
 
 PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a marker of the claiming call
 LATE = "|late"  # appended to a claim that a retry gave up waiting for

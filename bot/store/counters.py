@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from bot import forks
-from bot.keys import Keys
+from bot.store import forks
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 UNANSWERED_KEEP = 5000

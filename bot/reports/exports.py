@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from bot.stats import LABELS, Figures, Report, percent, show
+from bot.reports.figures import LABELS, Figures, Report, percent, show
 
 TICKET_COLUMNS = ("received", "consultations_staff", "resolved", "mediation_rate", "referred", "risks_found",
                   "response_rate", "solve_rate", "satisfaction_rate")

@@ -17,12 +17,12 @@ from bot.console.accounts import ROLES, AccountError, StaffAccounts
 
 
 def _accounts() -> StaffAccounts:
-    from bot import redisconn
-    from bot.keys import Keys
+    from bot.store import connect
+    from bot.store.keys import Keys
 
     config = load_config()
     web = config.web
-    return StaffAccounts(redisconn.connect(config.redis), Keys(config.redis.key_prefix),
+    return StaffAccounts(connect.connect(config.redis), Keys(config.redis.key_prefix),
                          web.login_max_failures, web.login_lockout_seconds)
 
 

@@ -1,0 +1,1 @@
+"""Understanding a villager's message: the knowledge base, text normalisation, intents, topic ranking (pure)."""

@@ -1,0 +1,1 @@
+"""The yearly report: its figures (``figures``) and the files staff download (``exports``)."""
