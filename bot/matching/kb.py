@@ -27,7 +27,12 @@ MAX_REPLY_BYTES = 2048  # WeChat's limit for one passive text reply
 
 _STR_LISTS = ("questions", "keywords", "legal_basis", "hotlines", "related")
 _STRINGS = ("id", "title", "dispute_kind", "answer", "next_steps")
-_FIELDS = frozenset(_STR_LISTS + _STRINGS + ("reviewed", "synonyms"))
+_FIELDS = frozenset(_STR_LISTS + _STRINGS + ("reviewed", "synonyms", "summary", "points"))
+_POINT_FIELDS = frozenset({"id", "title", "questions", "keywords", "answer", "basis"})
+_POINT_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_POINT_CHARS = 160  # a point answers one question: about a phone screen
+MAX_SUMMARY_CHARS = 160
+MIN_POINT_QUESTIONS = 3
 _LEGAL_BASIS = re.compile(r"^《[^\n]{2,80}》[^\n《]*$")
 _MARKUP = (
     (re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>"), "HTML tag"),
@@ -54,6 +59,18 @@ class LintError:
 
 
 @dataclass(frozen=True)
+class Point:
+    """A short answer to one specific thing villagers ask about a topic (期限, 去哪办, 要多少钱...)."""
+
+    id: str
+    title: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    answer: str
+    basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     title: str
@@ -67,6 +84,11 @@ class Topic:
     next_steps: str
     hotlines: tuple[str, ...]
     related: tuple[str, ...]
+    summary: str = ""
+    points: tuple[Point, ...] = ()
+
+    def point(self, point_id: str) -> Point | None:
+        return next((p for p in self.points if p.id == point_id), None)
 
     def reply_text(self) -> str:
         """The one WeChat text reply for this topic."""
@@ -159,6 +181,7 @@ def _read(path: Path) -> tuple[dict[str, Any], list[LintError]]:
         isinstance(k, str) and isinstance(v, str) for k, v in synonyms.items()
     ):
         errors.append(LintError(name, "synonyms", "not a table of strings"))
+    errors.extend(_read_points(name, data))
     return data, errors
 
 
@@ -172,11 +195,82 @@ def _topic(data: dict[str, Any]) -> Topic:
         keywords=tuple(data["keywords"]),
         synonyms=MappingProxyType(dict(data.get("synonyms", {}))),
         answer=data["answer"],
+        summary=data.get("summary", ""),
+        points=tuple(_point(p) for p in data.get("points", [])),
         legal_basis=tuple(data["legal_basis"]),
         next_steps=data["next_steps"],
         hotlines=tuple(data["hotlines"]),
         related=tuple(data["related"]),
     )
+
+
+def _point(data: dict[str, Any]) -> Point:
+    return Point(
+        id=data["id"], title=data["title"], questions=tuple(data["questions"]),
+        keywords=tuple(data.get("keywords", [])), answer=data["answer"], basis=tuple(data["basis"]),
+    )
+
+
+def _read_points(name: str, data: dict[str, Any]) -> list[LintError]:
+    """Schema of ``summary`` and ``[[points]]`` (types only; content is checked by ``_lint_points``)."""
+    errors: list[LintError] = []
+    if not isinstance(data.get("summary", ""), str):
+        errors.append(LintError(name, "summary", "not a string"))
+    points = data.get("points", [])
+    if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+        return errors + [LintError(name, "points", "not an array of tables ([[points]])")]
+    for at, point in enumerate(points):
+        where = f"points[{point.get('id', at)}]"
+        errors.extend(LintError(name, where, f"{key}: unknown field") for key in sorted(set(point) - _POINT_FIELDS))
+        for key in ("id", "title", "answer"):
+            if not isinstance(point.get(key), str):
+                errors.append(LintError(name, where, f"{key}: missing or not a string"))
+        for key in ("questions", "basis", "keywords"):
+            value = point.get(key, [] if key == "keywords" else None)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors.append(LintError(name, where, f"{key}: missing or not a list of strings"))
+    if errors:
+        data.pop("points", None)
+    return errors
+
+
+def _lint_points(name: str, topic: Topic) -> list[LintError]:
+    errors: list[LintError] = []
+
+    def err(key: str, message: str) -> None:
+        errors.append(LintError(name, key, message))
+
+    if not topic.summary.strip():
+        err("summary", "missing: the short answer when no point fits")
+    elif len(topic.summary.strip()) > MAX_SUMMARY_CHARS:
+        err("summary", f"{len(topic.summary.strip())} characters, at most {MAX_SUMMARY_CHARS}")
+    if not topic.points:
+        err("points", "no point: give the short answers to what villagers ask")
+    seen: set[str] = set()
+    for point in topic.points:
+        where = f"points[{point.id}]"
+        if not _POINT_ID.match(point.id):
+            err(where, "id: use lower-case ascii words joined by '-'")
+        if point.id in seen:
+            err(where, "id: used twice in this topic")
+        seen.add(point.id)
+        if not point.title.strip():
+            err(where, "title: empty")
+        if len(point.answer.strip()) > MAX_POINT_CHARS:
+            err(where, f"answer: {len(point.answer.strip())} characters, at most {MAX_POINT_CHARS}")
+        if not point.answer.strip():
+            err(where, "answer: empty")
+        if len({q.strip() for q in point.questions} - {""}) < MIN_POINT_QUESTIONS:
+            err(where, f"questions: at least {MIN_POINT_QUESTIONS} phrasings")
+        if not point.basis:
+            err(where, "basis: no legal basis")
+        for basis in point.basis:
+            if not _LEGAL_BASIS.match(basis.strip()):
+                err(where, f"basis: {basis!r} is not shaped like 《法律名称》第X条")
+        for pattern, what in _MARKUP:
+            if pattern.search(point.answer) or pattern.search(topic.summary):
+                err(where, f"answer or summary contains markup WeChat cannot show ({what})")
+    return errors
 
 
 def _lint_topic(name: str, topic: Topic, today: dt.date) -> list[LintError]:
@@ -215,6 +309,7 @@ def _lint_topic(name: str, topic: Topic, today: dt.date) -> list[LintError]:
     if topic.id in topic.related:
         err("related", "a topic cannot be related to itself")
     errors.extend(_lint_reply(name, topic))
+    errors.extend(_lint_points(name, topic))
     return errors
 
 
