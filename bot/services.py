@@ -31,6 +31,7 @@ class Services:
     counters: BufferedCounters
     wechat: WeChatAPI
     # Feature parts, built below in ``build_services`` (None until that feature is built).
+    routes: Any = None  # the handler table (``handlers.ROUTES``): the one way bot reaches handlers
     disputes: Any = None
     posts: Any = None
 
@@ -75,4 +76,7 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
     from bot.posts import build as build_posts
 
     services.posts = build_posts(services)
+    from handlers import ROUTES
+
+    services.routes = ROUTES
     return services

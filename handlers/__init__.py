@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from handlers import clicks, dispute, events, fallback, media_messages, status, text
-from handlers.context import Context, HandlerResult, Reply, normalize
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult, Reply, normalize
 
 Handler = Callable[[Any, Context], HandlerResult]
 

@@ -15,7 +15,8 @@ from redis.exceptions import RedisError
 
 from bot.disputes.flow import ReportFlow, Result, Turn, has_content, new_draft, voice_attachment
 from bot.disputes.tickets import attachment as make_attachment
-from handlers.context import Context, HandlerResult
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
 
 NO_DRAFT_STEPS = ("resume", "voice_offer")  # states not worth keeping as a draft
 

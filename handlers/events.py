@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.context import Context, HandlerResult, NoReply
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult, NoReply
 
 
 def subscribe(message: Any, ctx: Context) -> HandlerResult:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers import dispute, text
-from handlers.context import Context, HandlerResult
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
 
 
 def voice(message: Any, ctx: Context) -> HandlerResult:

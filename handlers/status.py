@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.disputes.flow import normalize
 from bot.disputes.tickets import TZ, Ticket, TicketError
-from handlers.context import Context, HandlerResult
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
 
 MAX_LISTED = 5
 

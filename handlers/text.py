@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.logs import mask
 from handlers import dispute, status
-from handlers.context import Context, HandlerResult
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
 
 WEEKLY_WORDS = re.compile(r"^\s*(本周普法|普法|本周|这周普法|每周普法)\s*$")
 MAX_OPTIONS = 3

@@ -20,8 +20,8 @@ from redis.exceptions import RedisError
 
 from bot.store.dedupe import fingerprint, is_pending
 from bot.logs import mask_openid
-from handlers import ROUTES
-from handlers.context import Context, News, Reply, Text, normalize, reply_from_json, reply_to_json
+from bot.wechat.context import Context
+from bot.wechat.replies import News, Reply, Text, normalize, reply_from_json, reply_to_json
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
     openid = message.source
     fp = fingerprint(fields)
     deduper = services.deduper
-    route = ROUTES.route(message, None)
+    route = services.routes.route(message, None)
     spec_ctx = Context(openid, services, None, now, speculative=True) if route.pure else None
     spec: Reply | None = None
     try:
@@ -80,7 +80,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
 
     ctx = Context(openid, services, begin.state, now)
     try:
-        reply = _run(services, ROUTES.route(message, begin.state), message, ctx)
+        reply = _run(services, services.routes.route(message, begin.state), message, ctx)
     except RedisError:
         log.warning("redis failed inside a conversation", extra={"openid": mask_openid(openid)})
         return Text(services.texts.get("system_busy"))

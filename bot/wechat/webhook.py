@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 from bot.wechat import pipeline, protocol
 from bot.errors import BadRequest
-from handlers.context import News, NoReply, Reply, Text
+from bot.wechat.replies import News, NoReply, Reply, Text
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,56 @@
+"""What every handler receives: who sent the message, their conversation state, the services.
+
+A handler never writes conversation state to Redis itself: it says what the state becomes
+(``ctx.set_state`` / ``ctx.clear_state``) and the pipeline commits that together with the reply and
+the dedupe record, in one round trip. Counters go through ``ctx.count`` and are flushed in batches.
+Handlers import neither Flask nor the webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+_UNSET: Any = object()
+
+
+@dataclass
+class Context:
+    """One message's view of the world: who sent it, their conversation state, the services."""
+
+    openid: str
+    services: Any
+    state: dict[str, Any] | None = None
+    now: float = 0.0
+    new_state: Any = field(default=_UNSET)
+    counts: list[tuple[str, str, int]] = field(default_factory=list)
+    speculative: bool = False
+
+    @property
+    def config(self) -> Any:
+        return self.services.config
+
+    @property
+    def texts(self) -> Any:
+        return self.services.texts
+
+    def set_state(self, **state: Any) -> None:
+        """The conversation continues with this state (kept for ``bot.state_ttl`` seconds)."""
+        self.new_state = state
+
+    def clear_state(self) -> None:
+        self.new_state = None
+
+    @property
+    def state_changed(self) -> bool:
+        return self.new_state is not _UNSET
+
+    def discard(self) -> None:
+        """Forget the state change and counts (the handler failed half-way)."""
+        self.new_state = _UNSET
+        self.counts.clear()
+
+    def count(self, metric: str, label: str = "", n: int = 1) -> None:
+        """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);
+        flushed in batches."""
+        self.counts.append((metric, label, n))
