@@ -24,7 +24,8 @@ import knowledge
 from bot.matching import textnorm
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules
-from bot.matching.kb import KnowledgeBase
+from bot.matching.kb import KnowledgeBase, Point
+from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
@@ -168,7 +169,9 @@ class Matcher:
         self.index = index
         self.rules = rules
         self.char_table = char_table
+        self.points = PointIndex(kb, self.analyse, analyser.generality)
         self._cached = lru_cache(maxsize=cache_size)(self._match) if cache_size else self._match
+        self._cached_point = lru_cache(maxsize=cache_size)(self._match_point) if cache_size else self._match_point
 
     @classmethod
     def build(cls, kb: KnowledgeBase, dict_dir: Path | None = None, cache_size: int = 4096) -> Matcher:
@@ -213,6 +216,21 @@ class Matcher:
     def match(self, text: str) -> Match:
         """Intent, topic and candidates for one message. Pure function of the text, cached."""
         return self._cached(text[:MAX_CHARS] if isinstance(text, str) else "")
+
+    def match_point(self, topic_id: str, text: str) -> Point | None:
+        """The point of ``topic_id`` that answers ``text`` (bot/matching/points.py), or None when no
+        point clearly fits (the reply is then the topic's summary). Never raises; cached."""
+        if not isinstance(text, str) or not isinstance(topic_id, str):
+            return None
+        return self._cached_point(topic_id, text[:MAX_CHARS])
+
+    def _match_point(self, topic_id: str, text: str) -> Point | None:
+        cleaned = textnorm.remove_long_numbers(textnorm.remove_ticket_ids(textnorm.fold(text, self.char_table)))
+        return self.points.choose(topic_id, self.analyse(cleaned))
+
+    def analyse(self, text: str) -> Analysed:
+        """Fold, clean and analyse any text as the matcher does a message."""
+        return self.analyser.analyse(textnorm.clean(textnorm.fold(text, self.char_table)))
 
     def rank(self, text: str) -> list[Scored]:
         """Every topic with evidence for this text, best first (no intent rules)."""
