@@ -34,6 +34,7 @@ class Services:
     routes: Any = None  # the handler table (``handlers.ROUTES``): the one way bot reaches handlers
     disputes: Any = None
     posts: Any = None
+    laws: Any = None  # the cited articles' text (``bot.matching.laws.Laws``), for 「法条」
 
     def close(self) -> None:
         self.counters.close()
@@ -69,6 +70,9 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
         counters=BufferedCounters(redis, keys, tz=config.posts.timezone),
         wechat=WeChatAPI(config.wechat, redis, keys),
     )
+    from bot.matching.laws import Laws
+
+    services.laws = Laws.load()
     # Feature parts: each feature package has one ``build(services)`` returning its facade.
     from bot.disputes import build as build_disputes
 

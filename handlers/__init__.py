@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import clicks, dispute, events, fallback, media_messages, status, text
+from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult, Reply, normalize
 
@@ -67,6 +67,7 @@ ROUTES = Router()
 
 # Conversations that span several messages.
 ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" waits for a number
+ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「法条」「调解」, else a new message
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
 
