@@ -75,7 +75,7 @@ def test_a_non_number_after_the_rating_question_is_an_ordinary_message(villager:
                                                                        standin: Any) -> None:
     v = villager()
     ticket = _closed_ticket(v, services, standin)
-    assert "【拖欠工资】" in v.say("老板跑了工钱不给咋整").content
+    assert "12333" in v.say("老板跑了工钱不给咋整").content
     assert services.disputes.get(ticket.id).rating is None
     assert "谢谢" not in v.say("4").content  # the question is over
 
