@@ -87,11 +87,13 @@ class PointIndex:
         chosen = decide(self.rank(topic_id, query), self.at, self.margin)
         return self._points.get(topic_id, {}).get(chosen) if chosen else None
 
-    def held_out(self, kb: KnowledgeBase) -> list[HeldOut]:
-        """Leave-one-out over every point question, plus related topics' point questions as negatives."""
+    def held_out(self, kb: KnowledgeBase, topics: Iterable[str] | None = None) -> list[HeldOut]:
+        """Leave-one-out over every point question, plus related topics' point questions as
+        negatives; over every topic with points, or only ``topics``."""
         rows: list[HeldOut] = []
+        chosen = set(topics) if topics is not None else set(kb.topics)
         for topic in kb.topics.values():
-            if not topic.points:
+            if not topic.points or topic.id not in chosen:
                 continue
             for point in topic.points:
                 for question in point.questions:
