@@ -39,6 +39,7 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
+ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match (a few threads at once)
 # Homophone reading (bot/matching/homophones.py): never towards an everyday word (什么, 知道), and never
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
 SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
@@ -172,6 +173,9 @@ class Matcher:
         self.points = PointIndex(kb, self.analyse, analyser.generality)
         self._cached = lru_cache(maxsize=cache_size)(self._match) if cache_size else self._match
         self._cached_point = lru_cache(maxsize=cache_size)(self._match_point) if cache_size else self._match_point
+        # The point is asked for right after the topic, of the same text: keep the last analyses so
+        # that the message is cut and read once (even with the result cache off).
+        self._analysed = lru_cache(maxsize=ANALYSED_KEPT)(analyser.analyse)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, dict_dir: Path | None = None, cache_size: int = 4096) -> Matcher:
@@ -225,8 +229,11 @@ class Matcher:
         return self._cached_point(topic_id, text[:MAX_CHARS])
 
     def _match_point(self, topic_id: str, text: str) -> Point | None:
-        cleaned = textnorm.remove_long_numbers(textnorm.remove_ticket_ids(textnorm.fold(text, self.char_table)))
-        return self.points.choose(topic_id, self.analyse(cleaned))
+        return self.points.choose(topic_id, self._analysed(self._cleaned(textnorm.fold(text, self.char_table))))
+
+    @staticmethod
+    def _cleaned(folded: str) -> str:
+        return textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
 
     def analyse(self, text: str) -> Analysed:
         """Fold, clean and analyse any text as the matcher does a message."""
@@ -240,7 +247,7 @@ class Matcher:
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
         ticket_id = textnorm.find_ticket_id(folded)
-        cleaned = textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
+        cleaned = self._cleaned(folded)
         compact = cleaned.replace(" ", "")
         if ticket_id or (compact and self.rules.is_status(compact)):
             return Match("status", score=1.0, ticket_id=ticket_id)
@@ -256,7 +263,7 @@ class Matcher:
             candidates = _candidates(ranked)
             best = candidates[0] if candidates and candidates[0].score >= REPORT_TOPIC_AT else None
             return Match("report", best.topic if best else None, best.score if best else 0.0, candidates)
-        ranked = self.index.rank(self.analyser.analyse(cleaned))
+        ranked = self.index.rank(self._analysed(cleaned))
         return self._decide(ranked, compact)
 
     def _decide(self, ranked: list[Scored], compact: str) -> Match:
