@@ -65,6 +65,7 @@ class BotConfig:
     township: str = "示例镇"
     office_phone: str = "0000-0000000"
     office_address: str = "镇政府一楼司法所"
+    office_hours: str = "工作日北京时间10:00—14:00、16:00—19:30"
     state_ttl: int = 1800
     dedupe_ttl: int = 60
     draft_ttl: int = 86400

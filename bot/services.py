@@ -56,7 +56,8 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
     kb, matcher = knowledge or build_knowledge()
     b = config.bot
     texts = Texts.load(defaults={"name": b.name, "township": b.township, "office_phone": b.office_phone,
-                                 "office_address": b.office_address})
+                                 "office_address": b.office_address,
+                                 "office_hours": b.office_hours})
     services = Services(
         config=config,
         redis=redis,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import clicks, dispute, events, fallback, media_messages, status, text
+from handlers import clicks, dispute, events, fallback, media_messages, status, text, urgent
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult, Reply, normalize
 
@@ -39,7 +39,8 @@ class Router:
         self.default = Route(fallback.unknown)
 
     def flow(self, name: str, handler: Handler) -> None:
-        self.flows[name] = Route(handler, pure=False)
+        """A conversation; an emergency inside it is answered first (``handlers.urgent.first``)."""
+        self.flows[name] = Route(urgent.first(handler), pure=False)
 
     def click(self, key: str, handler: Handler, pure: bool = True) -> None:
         self.clicks[key] = Route(handler, pure)
@@ -69,6 +70,7 @@ ROUTES = Router()
 ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" waits for a number
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
+ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff
 
 # Menu keys (documented in config.example.toml).
 ROUTES.click("MENU_ASK", clicks.ask)

@@ -9,6 +9,7 @@ Handlers import neither Flask nor the webhook.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 _UNSET: Any = object()
@@ -25,6 +26,7 @@ class Context:
     new_state: Any = field(default=_UNSET)
     counts: list[tuple[str, str, int]] = field(default_factory=list)
     speculative: bool = False
+    effects: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def config(self) -> Any:
@@ -46,9 +48,17 @@ class Context:
         return self.new_state is not _UNSET
 
     def discard(self) -> None:
-        """Forget the state change and counts (the handler failed half-way)."""
+        """Forget the state change, counts and effects (the handler failed half-way)."""
         self.new_state = _UNSET
         self.counts.clear()
+        self.effects.clear()
+
+    def after(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once this reply is committed (never for a speculative run that is dropped).
+
+        Effects must be idempotent: the pipeline runs them at most once per delivery, and a failed
+        one is logged, never shown to the villager."""
+        self.effects.append(effect)
 
     def count(self, metric: str, label: str = "", n: int = 1) -> None:
         """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);
