@@ -180,6 +180,8 @@ def ticket_words(ticket: Any) -> str:
 
 def is_risk(ticket: Any) -> bool:
     words = ticket_words(ticket)
+    if getattr(ticket, "source", "") == "urgent":  # an emergency the bot alerted staff to
+        return True
     return ticket.outcome == "转派出所" or any(w in words for w in RISK_WORDS)
 
 
