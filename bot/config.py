@@ -1,7 +1,7 @@
 """Configuration: one TOML file plus ``PUFABOT_*`` environment overrides.
 
-The file is named by ``PUFABOT_CONFIG`` (default ``config.toml``, falling back to the
-``config.example.toml`` that documents every key). Any key may be overridden from the environment
+The file is named by ``PUFABOT_CONFIG`` (default ``config.toml`` in the working directory); without
+one the built-in defaults below apply (``config.example.toml`` in the repository documents them). Any key may be overridden from the environment
 as ``PUFABOT_<SECTION>__<KEY>`` (e.g. ``PUFABOT_WECHAT__TOKEN``); the secrets also have short names
 (``WECHAT_TOKEN``, ``WECHAT_APPSECRET``, ``WECHAT_AES_KEY``, ``REDIS_URL``, ``SECRET_KEY``).
 
@@ -20,8 +20,6 @@ from typing import Any, Mapping, get_args, get_origin, get_type_hints
 
 from bot.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CONFIG = PROJECT_ROOT / "config.example.toml"
 ENV_PREFIX = "PUFABOT_"
 
 # Short environment names for secrets and the Redis location (the usual 12-factor spellings).
@@ -262,7 +260,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key bot.villages must list at least one village")
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
+def config_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file ``PUFABOT_CONFIG`` names, else ``./config.toml`` if present, else None (defaults)."""
     environ = os.environ if environ is None else environ
     named = environ.get("PUFABOT_CONFIG")
     if named:
@@ -271,21 +270,32 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
             raise ConfigError(f"PUFABOT_CONFIG names {path}, which does not exist")
         return path
     local = Path("config.toml")
-    return local if local.is_file() else EXAMPLE_CONFIG
+    return local if local.is_file() else None
+
+
+def runtime_dir(value: str) -> Path:
+    """A runtime directory from the config (spool, media, embedded Redis) as an absolute path.
+
+    Relative paths are taken from the working directory (the systemd units set it to
+    /var/lib/pufabot), never from where the code is installed.
+    """
+    return Path(value).expanduser().resolve()
 
 
 def load(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Load the TOML file (see module doc) and apply environment overrides."""
     environ = os.environ if environ is None else environ
     path = Path(path) if path else config_path(environ)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     for section, values in _env_overrides(environ).items():
         if not isinstance(raw.get(section, {}), dict):
             raise ConfigError(f"config key {section} must be a table")
         raw.setdefault(section, {}).update(values)
-    return from_mapping(raw, source=str(path))
+    return from_mapping(raw, source=str(path) if path else "(built-in defaults)")

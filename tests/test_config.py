@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot import config as config_mod
+from tests.conftest import EXAMPLE_CONFIG
 from bot.errors import ConfigError
 
 
 def test_the_example_file_documents_every_key_with_its_default() -> None:
-    raw = tomllib.loads(config_mod.EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    raw = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     defaults = config_mod.Config()
     for section in fields(config_mod.Config):
         value = getattr(defaults, section.name)
@@ -28,7 +29,7 @@ def test_the_example_file_documents_every_key_with_its_default() -> None:
 
 
 def test_secrets_come_from_the_environment() -> None:
-    cfg = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={
+    cfg = config_mod.load(EXAMPLE_CONFIG, environ={
         "WECHAT_TOKEN": "envtoken1", "WECHAT_APPSECRET": "s3cret", "SECRET_KEY": "k",
         "PUFABOT_SERVE__WORKERS": "6", "PUFABOT_WEB__DEV_MODE": "true"})
     assert (cfg.wechat.token, cfg.wechat.appsecret, cfg.web.secret_key) == ("envtoken1", "s3cret", "k")
@@ -66,4 +67,4 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
 
 
 def test_the_documented_menu_is_the_default_menu() -> None:
-    assert config_mod.load(config_mod.EXAMPLE_CONFIG, environ={}).menu == config_mod.MenuConfig()
+    assert config_mod.load(EXAMPLE_CONFIG, environ={}).menu == config_mod.MenuConfig()

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bot.config import PROJECT_ROOT, RedisConfig
+from bot.config import RedisConfig, runtime_dir
 from bot.errors import ConfigError
 
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
@@ -106,10 +106,7 @@ class EmbeddedRedis:
 
 def embedded_server(directory: str | Path) -> EmbeddedRedis:
     """Start (once per process and directory) or reuse the embedded server under ``directory``."""
-    path = Path(directory)
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
-    path = path.resolve()
+    path = runtime_dir(str(directory))
     with _embedded_lock:
         server = _embedded.get(path)
         if server is None:

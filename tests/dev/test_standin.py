@@ -16,6 +16,7 @@ import redis
 import requests
 
 from bot import config as config_mod
+from tests.conftest import EXAMPLE_CONFIG
 from bot.dev.standin import StandinServer, StandinState
 from bot.dev.standin_state import CS_QUOTA, TEMP_MEDIA_SECONDS
 from bot.store.keys import Keys
@@ -54,7 +55,7 @@ def make_api(server: StandinServer, redis_db: Any) -> Iterator[Callable[..., WeC
     made: list[WeChatAPI] = []
 
     def make(**wechat: Any) -> WeChatAPI:
-        base = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={})
+        base = config_mod.load(EXAMPLE_CONFIG, environ={})
         cfg = base.replace(wechat={"api_base_url": server.url, "appid": server.state.appid,
                                    "appsecret": server.state.secret, **wechat})
         api = WeChatAPI(cfg.wechat, redis_db, Keys())
@@ -289,7 +290,7 @@ def test_menu_create_validation(server: StandinServer, api: WeChatAPI, menu: dic
 
 
 def test_menu_create_stores_the_configured_menu(server: StandinServer, api: WeChatAPI) -> None:
-    menu = menu_json(config_mod.load(config_mod.EXAMPLE_CONFIG, environ={}).menu)
+    menu = menu_json(config_mod.load(EXAMPLE_CONFIG, environ={}).menu)
     assert api.create_menu(menu) == {"errcode": 0, "errmsg": "ok"}
     stored = api.call("get", "menu/get")["menu"]
     assert stored["button"] == menu["button"]
