@@ -70,7 +70,4 @@ def rate(message: Any, ctx: Context) -> HandlerResult:
         except TicketError:
             pass  # not their ticket or not closed: nothing to store, the thanks is harmless
         return ctx.texts.get("dispute_rating_thanks")
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    return ctx.handle_as_new(message)

@@ -61,10 +61,7 @@ def choose(message: Any, ctx: Context) -> HandlerResult:
     ctx.clear_state()
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
         return topic_answer(ctx, options[int(content) - 1])
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

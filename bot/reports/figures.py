@@ -152,9 +152,6 @@ class Figures:
     def value(self, name: str) -> Any:
         return getattr(self, name)
 
-    def as_row(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in LABELS}
-
 
 def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None

@@ -172,10 +172,6 @@ class WeChatAPI(WeChatClient):
         endpoint = "material/add_material" if permanent else "media/upload"
         return self.call("post", endpoint, params={"type": kind}, files={"media": (filename, content)})
 
-    def upload_article_image(self, filename: str, content: bytes) -> Any:
-        """https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html"""
-        return self.call("post", "media/uploadimg", files={"media": (filename, content)})
-
     def add_draft(self, articles: list[dict[str, Any]]) -> Any:
         """https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html"""
         return self.call("post", "draft/add", data={"articles": articles})
@@ -197,10 +193,6 @@ class WeChatAPI(WeChatClient):
         if client_msg_id:
             body["clientmsgid"] = client_msg_id
         return self.call("post", "message/mass/sendall", data=body)
-
-    def media_url(self, media_id: str) -> str:
-        """Download URL of a temporary media (villagers' voice and photos), on our base URL."""
-        return f"{self.base}cgi-bin/media/get?access_token={self.access_token}&media_id={media_id}"
 
     def download_media(self, media_id: str) -> tuple[bytes, str]:
         """(content, content type) of a temporary media, for staff to play or view."""

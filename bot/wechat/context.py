@@ -50,6 +50,13 @@ class Context:
         self.new_state = _UNSET
         self.counts.clear()
 
+    def handle_as_new(self, message: Any) -> Any:
+        """Handle ``message`` as if no conversation were open: the villager left the flow (asked
+        something else, clicked a menu). The flow's state is cleared; the new handler may set its own."""
+        self.clear_state()
+        self.state = None
+        return self.services.routes.route(message, None).handler(message, self)
+
     def count(self, metric: str, label: str = "", n: int = 1) -> None:
         """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);
         flushed in batches."""

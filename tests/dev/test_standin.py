@@ -329,7 +329,7 @@ def test_permanent_material_and_article_images(server: StandinServer, api: WeCha
     cover = api.upload_media("image", "cover.jpg", JPEG, permanent=True)
     assert cover["url"].startswith("http://mmbiz.qpic.cn/")
     assert errcode_of(lambda: api.download_media(cover["media_id"])) == 40007  # media/get: temporary only
-    image = api.upload_article_image("in-article.png", b"\x89PNG" + b"\0" * 100)
+    image = api.call("post", "media/uploadimg", files={"media": ("in-article.png", b"\x89PNG" + b"\0" * 100)})
     assert image["url"].startswith("http://mmbiz.qpic.cn/") and image["url"] in server.state.article_images
 
 
