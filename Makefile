@@ -4,6 +4,7 @@
 # wrk for the benchmarks, ffmpeg to turn villagers' voices into something browsers play).
 
 PYTHON ?= python3
+PORT   ?= 8000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -11,8 +12,8 @@ DEBS   := chromium nginx redis-server wrk ffmpeg
 
 .PHONY: run test install system-deps bench clean
 
-run: $(STAMP)                     ## install everything, start the bot with the chat simulator
-	$(BIN)/pufabot simulate
+run: $(STAMP)                     ## install everything, start the bot with the chat simulator (PORT=8000)
+	$(BIN)/pufabot simulate --port $(PORT)
 
 test: $(STAMP) system-deps        ## install everything, run the whole suite (pytest's "no tests" fails)
 	$(BIN)/python -m pytest; rc=$$?; \

@@ -20,6 +20,7 @@ from bot.console import init_app as init_console
 from bot.posts.pages import bp as posts_bp
 from bot.services import Services, build_services
 from bot.wechat import webhook
+from bot.wechat.menu import check_keys
 from bot.wechat.protocol import Cipher
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if services is None:
         services = build_services(config)
+    check_keys(config.menu, services.routes.clicks)  # a menu button the bot cannot answer stops start-up
     app.extensions["pufabot"] = services
     w = config.wechat
     app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None

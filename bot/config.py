@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Mapping, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
@@ -258,6 +259,46 @@ def validate(config: Config) -> None:
         raise ConfigError("config key serve.cpu_affinity must be auto or none")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
+    _validate_serve(config.serve)
+    _validate_timezone(config.posts.timezone)
+    _validate_menu(config.menu)
+
+
+def _validate_serve(serve: ServeConfig) -> None:
+    for key in ("workers", "threads", "timeout"):
+        if getattr(serve, key) < 1:
+            raise ConfigError(f"config key serve.{key} must be 1 or more, got {getattr(serve, key)}")
+    if not 1 <= serve.port <= 65535:
+        raise ConfigError(f"config key serve.port must be 1 to 65535, got {serve.port}")
+
+
+def _validate_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"config key posts.timezone must be an IANA time zone such as Asia/Shanghai, "
+                          f"got {name!r}") from None
+
+
+def _validate_menu(menu: MenuConfig) -> None:
+    """Types and keys of the menu's buttons (sizes are checked by ``bot.wechat.menu.menu_json``, the
+    keys the bot understands by ``bot.wechat.menu.check_keys`` against the routing table)."""
+    for where, item in menu_items(menu):
+        if item.sub_button:
+            continue
+        if item.type not in {"click", "view"}:
+            raise ConfigError(f"config key {where}.type must be click or view, got {item.type!r}")
+        if item.type == "click" and not re.fullmatch(r"[A-Za-z0-9_]{1,128}", item.key):
+            raise ConfigError(f"config key {where}.key must be 1-128 letters, digits or _, got {item.key!r}")
+
+
+def menu_items(menu: MenuConfig) -> list[tuple[str, MenuItem]]:
+    """Every button with where it is in the config (``menu.button[2].sub_button[0]``)."""
+    items: list[tuple[str, MenuItem]] = []
+    for i, item in enumerate(menu.button):
+        items.append((f"menu.button[{i}]", item))
+        items += [(f"menu.button[{i}].sub_button[{j}]", sub) for j, sub in enumerate(item.sub_button)]
+    return items
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path | None:

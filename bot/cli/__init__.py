@@ -12,7 +12,7 @@ import json
 import click
 
 from bot import config as config_mod
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 
 
 @click.group("pufabot")
@@ -40,17 +40,23 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the production server (gunicorn) on the configuration."""
     from bot.serving import serve
 
-    serve(load_config(), host, port, workers)
+    try:
+        serve(load_config(), host, port, workers)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command("simulate")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 def simulate_cmd(host: str, port: int) -> None:
     """Run the bot with a local chat page (/dev/chat) and a local WeChat API stand-in."""
     from bot.dev.simulator import run_simulation
 
-    run_simulation(load_config(), host, port)
+    try:
+        run_simulation(load_config(), host, port)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command("chat")
@@ -73,10 +79,12 @@ def menu_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the menu JSON instead of sending it.")
 def menu_push(dry_run: bool) -> None:
     """Create the custom menu from [menu] through the WeChat API."""
-    from bot.wechat.menu import menu_json
+    from bot.wechat.menu import check_keys, menu_json
+    from handlers import ROUTES
 
     config = load_config()
     try:
+        check_keys(config.menu, ROUTES.clicks)
         body = menu_json(config.menu)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
