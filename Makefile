@@ -15,7 +15,8 @@ DEBS   := chromium nginx redis-server wrk ffmpeg
 run: $(STAMP)                     ## install everything, start the bot with the chat simulator (PORT=8000)
 	$(BIN)/pufabot simulate --port $(PORT)
 
-test: $(STAMP) system-deps        ## install everything, run the whole suite (pytest's "no tests" fails)
+test: $(STAMP) system-deps        ## install everything, lint (ruff), run the whole suite (pytest's "no tests" fails)
+	$(BIN)/ruff check bot handlers tests benchmarks
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 

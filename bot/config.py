@@ -101,7 +101,7 @@ class MenuItem:
     type: str = "click"  # click | view | (a parent: no type, only sub_button)
     key: str = ""
     url: str = ""
-    sub_button: tuple["MenuItem", ...] = ()
+    sub_button: tuple[MenuItem, ...] = ()
 
 
 DEFAULT_MENU = (
@@ -155,7 +155,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     source: str = ""
 
-    def replace(self, **sections: Mapping[str, Any]) -> "Config":
+    def replace(self, **sections: Mapping[str, Any]) -> Config:
         """A copy with some keys changed, e.g. ``cfg.replace(redis={"url": u})`` (tests use it)."""
         raw = to_dict(self)
         for section, values in sections.items():

@@ -25,7 +25,7 @@ from bot.errors import ConfigError
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 
 _embedded_lock = threading.Lock()
-_embedded: dict[Path, "EmbeddedRedis"] = {}
+_embedded: dict[Path, EmbeddedRedis] = {}
 
 
 def redis_binary() -> str:
@@ -62,7 +62,7 @@ class EmbeddedRedis:
         except (redis.RedisError, OSError):
             return False
 
-    def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
+    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         if self._alive():
             return self  # another process of ours runs it already

@@ -40,7 +40,7 @@ class WeChatError(Exception):
 class _TokenSession:
     """wechatpy's session interface, backed by our Redis token record."""
 
-    def __init__(self, api: "WeChatAPI"):
+    def __init__(self, api: WeChatAPI):
         self.api = api
 
     def get(self, key: str, default: Any = None) -> Any:

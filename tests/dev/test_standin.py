@@ -433,7 +433,7 @@ def test_fail_next_on_the_token_endpoint(server: StandinServer, api: WeChatAPI) 
 def test_hang_next_times_the_client_out_but_still_happens(server: StandinServer,
                                                           make_api: Callable[..., WeChatAPI]) -> None:
     api = make_api(request_timeout=0.3)
-    api.access_token  # fetch the token before the hang
+    _ = api.access_token  # fetch the token before the hang
     server.state.user_message(OPENID)
     server.state.hang_next("message/custom/send", 0.6)
     with pytest.raises(WeChatError) as info:
@@ -463,6 +463,6 @@ def test_server_stop_ends_hangs_and_frees_the_port() -> None:
     worker.join(5)
     assert done == [200]
     with pytest.raises(RuntimeError):
-        srv.url
+        _ = srv.url
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "cgi-bin/token", timeout=2)
