@@ -32,7 +32,7 @@ def _villager(openid: str, safe: bool) -> wire.Villager:
 
 
 def _standin_url() -> str:
-    return current_app.extensions["pufabot"].config.wechat.api_base_url.rstrip("/")
+    return str(current_app.extensions["pufabot"].config.wechat.api_base_url).rstrip("/")
 
 
 @bp.get("/chat")

@@ -54,7 +54,7 @@ class _TokenSession:
         self.api.redis.delete(self.api.token_key)
 
 
-class WeChatAPI(WeChatClient):
+class WeChatAPI(WeChatClient):  # type: ignore[misc]  # wechatpy is untyped
     """wechatpy's client with our base URL and Redis-shared token."""
 
     def __init__(self, config: WechatConfig, redis: Any, keys: Keys):
@@ -83,7 +83,7 @@ class WeChatAPI(WeChatClient):
         pipe.execute()
 
     @property
-    def access_token(self) -> str:  # type: ignore[override]
+    def access_token(self) -> str:
         token, refresh_at = self.stored_token()
         if token and time.time() < refresh_at:
             return token

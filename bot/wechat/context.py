@@ -9,7 +9,14 @@ Handlers import neither Flask nor the webhook.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.services import Services
+    from bot.texts import Texts
 
 _UNSET: Any = object()
 
@@ -19,7 +26,7 @@ class Context:
     """One message's view of the world: who sent it, their conversation state, the services."""
 
     openid: str
-    services: Any
+    services: Services
     state: dict[str, Any] | None = None
     now: float = 0.0
     new_state: Any = field(default=_UNSET)
@@ -27,11 +34,11 @@ class Context:
     speculative: bool = False
 
     @property
-    def config(self) -> Any:
+    def config(self) -> Config:
         return self.services.config
 
     @property
-    def texts(self) -> Any:
+    def texts(self) -> Texts:
         return self.services.texts
 
     def set_state(self, **state: Any) -> None:
@@ -50,7 +57,7 @@ class Context:
         self.new_state = _UNSET
         self.counts.clear()
 
-    def handle_as_new(self, message: Any) -> Any:
+    def handle_as_new(self, message: Any) -> HandlerResult:
         """Handle ``message`` as if no conversation were open: the villager left the flow (asked
         something else, clicked a menu). The flow's state is cleared; the new handler may set its own."""
         self.clear_state()

@@ -96,7 +96,7 @@ def parse_xml(body: bytes) -> dict[str, Any]:
     return data
 
 
-class UnknownEvent(BaseEvent):
+class UnknownEvent(BaseEvent):  # type: ignore[misc]  # wechatpy is untyped
     """An event wechatpy has no class for (PUBLISHJOBFINISH, future events): still an event."""
 
 
