@@ -9,20 +9,24 @@ says why); everything else is Flask blueprints.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from bot import config as config_mod
-from bot import logs
+from bot import health, logs
 from bot.config import Config
+from bot.console import init_app as init_console
+from bot.posts.pages import bp as posts_bp
+from bot.services import Services, build_services
+from bot.wechat import webhook
+from bot.wechat.menu import check_keys
 from bot.wechat.protocol import Cipher
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config | None = None, services: Any = None) -> Flask:
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     config = config or config_mod.load()
     logs.setup(config.log.level, config.log.json)
     app = Flask(__name__)
@@ -36,16 +40,11 @@ def create_app(config: Config | None = None, services: Any = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if services is None:
-        from bot.services import build_services
-
         services = build_services(config)
+    check_keys(config.menu, services.routes.clicks)  # a menu button the bot cannot answer stops start-up
     app.extensions["pufabot"] = services
     w = config.wechat
     app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
-
-    from bot import health
-
-    from bot.wechat import webhook
 
     app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign,assignment]
     app.register_blueprint(health.bp)
@@ -55,18 +54,11 @@ def create_app(config: Config | None = None, services: Any = None) -> Flask:
 
 
 def _register_features(app: Flask, config: Config) -> None:
-    """Blueprints of the features that have one."""
-    try:
-        from bot.console import init_app as init_console
-    except ImportError:
-        init_console = None
-    if init_console is not None:
-        init_console(app)
-    from bot.posts.pages import bp as posts_bp
-
+    """The staff console, the public post pages and, in dev mode only, the chat simulator."""
+    init_console(app)
     app.register_blueprint(posts_bp)
     if config.web.dev_mode:
-        from bot.dev import simulator
+        from bot.dev import simulator  # imports bot.app's callers (serving): only when asked for
 
         app.register_blueprint(simulator.bp)
 

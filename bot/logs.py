@@ -50,7 +50,7 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string must not lose the line
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
             message = str(record.msg)
         record.msg = mask(message)
         record.args = None

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from handlers import clicks, dispute, events, fallback, media_messages, status, text, urgent
 from bot.wechat.context import Context
-from bot.wechat.replies import HandlerResult, Reply, normalize
+from bot.wechat.replies import HandlerResult
 
 Handler = Callable[[Any, Context], HandlerResult]
 
@@ -60,9 +60,6 @@ class Router:
             return self.flows[state["flow"]]
         return self.messages.get(message.type, self.default)
 
-    def dispatch(self, message: Any, ctx: Context) -> Reply:
-        return normalize(self.route(message, ctx.state).handler(message, ctx))
-
 
 ROUTES = Router()
 
@@ -95,7 +92,3 @@ ROUTES.message("location", media_messages.location)
 ROUTES.message("link", media_messages.link)
 ROUTES.message("video", media_messages.video)
 ROUTES.message("shortvideo", media_messages.video)
-
-
-def dispatch(message: Any, ctx: Context) -> Reply:
-    return ROUTES.dispatch(message, ctx)

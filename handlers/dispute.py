@@ -26,7 +26,7 @@ def _flow(ctx: Context) -> ReportFlow:
 
 
 def _topic_kind(ctx: Context, topic: str | None) -> str:
-    found = ctx.services.kb.topics.get(topic) if topic and ctx.services.kb is not None else None
+    found = ctx.services.kb.topics.get(topic) if topic else None
     return getattr(found, "dispute_kind", "") or ""
 
 
@@ -79,11 +79,7 @@ def turn_of(message: Any, now: float) -> Turn:
 
 def _apply(message: Any, ctx: Context, result: Result) -> HandlerResult:
     if result.passthrough:
-        ctx.clear_state()
-        ctx.state = None
-        from handlers import ROUTES
-
-        return ROUTES.route(message, None).handler(message, ctx)
+        return ctx.handle_as_new(message)
     if result.submit:
         return _submit(ctx, result.draft)
     if result.state is None:

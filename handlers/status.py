@@ -72,9 +72,7 @@ def rate(message: Any, ctx: Context) -> HandlerResult:
         except TicketError:
             pass  # not their ticket or not closed: nothing to store, the thanks is harmless
         return ctx.texts.get("dispute_rating_thanks")
-    from handlers.text import as_new_message
-
-    result = as_new_message(message, ctx)
+    result = ctx.handle_as_new(message)
     if ctx.new_state is None and ticket_id:  # the new message opened nothing: keep the offer
         ctx.set_state(**pending)
     return result

@@ -60,15 +60,7 @@ def human(message: Any, ctx: Context) -> HandlerResult:
     ctx.clear_state()
     if message.type == "text" and said in ctx.texts.get("human_register_words").split():
         return dispute.start(message, ctx)
-    return as_new_message(message, ctx)
-
-
-def as_new_message(message: Any, ctx: Context) -> HandlerResult:
-    """Handle ``message`` as if no conversation were open (the state is already cleared)."""
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 def topic_answer(ctx: Context, topic_id: str) -> str:
@@ -92,10 +84,7 @@ def choose(message: Any, ctx: Context) -> HandlerResult:
     ctx.clear_state()
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
         return topic_answer(ctx, options[int(content) - 1])
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

@@ -40,7 +40,7 @@ class QueueFilters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Any, villages: tuple[str, ...], kinds: tuple[str, ...]) -> "QueueFilters":
+    def from_args(cls, args: Any, villages: tuple[str, ...], kinds: tuple[str, ...]) -> QueueFilters:
         state = args.get("state", "")
         try:
             page = max(1, min(int(args.get("page", 1)), 10_000))

@@ -32,7 +32,7 @@ def _villager(openid: str, safe: bool) -> wire.Villager:
 
 
 def _standin_url() -> str:
-    return current_app.extensions["pufabot"].config.wechat.api_base_url.rstrip("/")
+    return str(current_app.extensions["pufabot"].config.wechat.api_base_url).rstrip("/")
 
 
 @bp.get("/chat")
@@ -107,13 +107,15 @@ def _start_standin(config: Config) -> Any:
 
 
 def run_simulation(config: Config, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from bot.app import create_app
-    from bot.serving import ensure_redis_url
+    from bot.serving import ensure_port_free, ensure_redis_reachable, ensure_redis_url
 
+    ensure_port_free(host, port)  # before anything starts or any banner says it did
     standin = _start_standin(config)
     config = ensure_redis_url(simulation_config(config, standin.url))
+    ensure_redis_reachable(config)
     config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
     app = create_app(config)
     from bot.dev.pushes import WebhookPusher
@@ -121,9 +123,16 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     # The stand-in reports finished mass sends to our webhook, as WeChat does (MASSSENDJOBFINISH).
     standin.state.pusher = WebhookPusher(wire.http_transport(f"http://{host}:{port}/wechat", timeout=5),
                                          config.wechat.token)
+    server = make_server(host, port, app, threaded=True)  # binds now: the banner below is true
     print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
-    print(f"  员工后台：http://{host}:{port}/staff   （先运行 pufabot staff add NAME --role admin）\n", flush=True)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    print(f"  员工后台：http://{host}:{port}/staff   （先运行 .venv/bin/pufabot staff add NAME --role admin）\n",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode: bool) -> None:

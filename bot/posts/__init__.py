@@ -219,7 +219,7 @@ class Posts:
     def _alert_text(self, kind: str, record: dict[str, str]) -> str:
         values = {k: record.get(k, "") for k in ("week", "title", "attempts", "error", "errcode", "publish_status",
                                                    "mass_status")}
-        return self.texts.get(f"post_alert_{kind}", **values)
+        return str(self.texts.get(f"post_alert_{kind}", **values))
 
 
 def build(services: Any) -> Posts:

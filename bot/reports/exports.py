@@ -105,14 +105,14 @@ def summary_line(report: Report) -> str:
 
 def labels_for(services: Any) -> tuple[Callable[[str], str], Callable[[str], str]]:
     """(kind label, topic title) functions from the services' wording and knowledge base."""
-    texts, topics = services.texts, getattr(services.kb, "topics", {})
+    texts, topics = services.texts, services.kb.topics
 
     def kind_label(kind: str) -> str:
         key = f"dispute_kind_{kind}"
         return str(texts.get(key)) if key in texts else kind
 
     def topic_title(topic: str) -> str:
-        found = topics.get(topic) if hasattr(topics, "get") else None
-        return str(getattr(found, "title", topic)) if found is not None else topic
+        found = topics.get(topic)
+        return found.title if found is not None else topic
 
     return kind_label, topic_title

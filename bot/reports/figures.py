@@ -61,7 +61,7 @@ class Period:
     end: date  # inclusive
 
     @classmethod
-    def parse(cls, start: str, end: str) -> "Period":
+    def parse(cls, start: str, end: str) -> Period:
         try:
             period = cls(date.fromisoformat(start.strip()), date.fromisoformat(end.strip()))
         except ValueError:
@@ -73,7 +73,7 @@ class Period:
         return period
 
     @classmethod
-    def this_year(cls, tz: str, now: float | None = None) -> "Period":
+    def this_year(cls, tz: str, now: float | None = None) -> Period:
         today = datetime.fromtimestamp(now or time.time(), ZoneInfo(tz)).date()
         return cls(date(today.year, 1, 1), today)
 
@@ -88,7 +88,7 @@ class Period:
         n = (self.end - self.start).days + 1
         return [(self.start + timedelta(days=i)).isoformat() for i in range(n)]
 
-    def months(self) -> list[tuple[str, "Period"]]:
+    def months(self) -> list[tuple[str, Period]]:
         out, cursor = [], self.start
         while cursor <= self.end:
             first_next = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -151,9 +151,6 @@ class Figures:
 
     def value(self, name: str) -> Any:
         return getattr(self, name)
-
-    def as_row(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in LABELS}
 
 
 def ratio(part: int, whole: int) -> float | None:

@@ -96,7 +96,7 @@ def parse_xml(body: bytes) -> dict[str, Any]:
     return data
 
 
-class UnknownEvent(BaseEvent):
+class UnknownEvent(BaseEvent):  # type: ignore[misc]  # wechatpy is untyped
     """An event wechatpy has no class for (PUBLISHJOBFINISH, future events): still an event."""
 
 
@@ -161,7 +161,7 @@ class Cipher:
         """The plaintext XML inside an ``Encrypt`` value (its AppID checked by wechatpy)."""
         try:
             plain = self._prp.decrypt(encrypted, self.appid)
-        except Exception:  # wechatpy raises several types (bad base64, padding, appid)
+        except Exception:  # noqa: BLE001 - wechatpy raises several types (bad base64, padding, appid)
             raise BadRequest("cannot decrypt the message") from None
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 

@@ -22,7 +22,7 @@ def traffic(villager: Any, staff_client: Any, new_ticket: Any) -> None:
     asker.say("老板欠工钱不给怎么办")
     asker.say("彩礼能要回来吗")
     asker.say("量子计算机的原理是什么")
-    solved, waiting = new_ticket(description="邻居动手打人了"), new_ticket(village="西村", kind="wages")
+    solved, _waiting = new_ticket(description="邻居动手打人了"), new_ticket(village="西村", kind="wages")
     browser = staff_client()
     browser.post(f"/staff/tickets/{solved.id}/claim")
     browser.post(f"/staff/tickets/{solved.id}/reply", {"text": "我们今天下午到。"})

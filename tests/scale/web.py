@@ -63,7 +63,7 @@ class AppHost:
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
         return {**env, "PUFABOT_CONFIG": str(self.config_path)}
 
-    def start(self, timeout: float = 60) -> "AppHost":
+    def start(self, timeout: float = 60) -> AppHost:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(self.config_text, encoding="utf-8")
         with self.log_path.open("wb") as log:
@@ -149,7 +149,7 @@ class Nginx:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 10) -> "Nginx":
+    def start(self, timeout: float = 10) -> Nginx:
         self.directory.mkdir(parents=True, exist_ok=True)
         upstream, locations = site_blocks(self.servers)
         conf = self.directory / "nginx.conf"
