@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
 from bot.store.keys import Keys
+from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
@@ -30,6 +31,7 @@ class Services:
     conversations: ConversationStore
     counters: BufferedCounters
     wechat: WeChatAPI
+    replays: ReplayGuard
     # Feature parts, built below in ``build_services`` (None until that feature is built).
     routes: Any = None  # the handler table (``handlers.ROUTES``): the one way bot reaches handlers
     disputes: Any = None
@@ -68,6 +70,7 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
         conversations=ConversationStore(redis, keys, b.state_ttl, b.draft_ttl),
         counters=BufferedCounters(redis, keys, tz=config.posts.timezone),
         wechat=WeChatAPI(config.wechat, redis, keys),
+        replays=ReplayGuard(redis, keys, config.wechat.replay_window),
     )
     # Feature parts: each feature package has one ``build(services)`` returning its facade.
     from bot.disputes import build as build_disputes
