@@ -34,6 +34,8 @@ ENV_ALIASES = {
     "SECRET_KEY": ("web", "secret_key"),
 }
 
+MESSAGE_MODES = ("plain", "compatible", "safe")
+
 
 @dataclass(frozen=True)
 class WechatConfig:
@@ -41,6 +43,7 @@ class WechatConfig:
     appid: str = ""
     appsecret: str = ""
     aes_key: str = ""
+    message_mode: str = "plain"  # plain | compatible | safe (as chosen in the WeChat console)
     api_base_url: str = "https://api.weixin.qq.com/"
     account_type: str = "subscription"  # subscription | service
     request_timeout: float = 3.0
@@ -246,6 +249,10 @@ def validate(config: Config) -> None:
         raise ConfigError("config key wechat.aes_key must be the 43-character EncodingAESKey")
     if w.token and not re.fullmatch(r"[A-Za-z0-9]{3,32}", w.token):
         raise ConfigError("config key wechat.token must be 3-32 letters or digits")
+    if w.message_mode not in MESSAGE_MODES:
+        raise ConfigError("config key wechat.message_mode must be plain, compatible or safe")
+    if w.message_mode != "plain" and not w.aes_key:
+        raise ConfigError(f"config key wechat.message_mode = {w.message_mode!r} needs wechat.aes_key")
     if w.account_type not in {"subscription", "service"}:
         raise ConfigError("config key wechat.account_type must be 'subscription' or 'service'")
     if config.posts.mode not in {"mass_send", "publish", "both"}:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pytest
+
 from bot.dev import wire
 from tests.conftest import TOKEN
 
@@ -25,3 +27,42 @@ def test_a_captured_signed_url_cannot_carry_another_body(client: Any, caplog: An
         res = post(client, forged)
     assert res.status_code == 403
     assert any("reused with another body" in r.getMessage() for r in caplog.records)
+
+
+def app_in_mode(config: Any, services: Any, mode: str) -> Any:
+    from bot.app import create_app
+
+    cfg = config.replace(wechat={"message_mode": mode})
+    services.config = cfg
+    application = create_app(cfg, services)
+    application.testing = True
+    return application.test_client()
+
+
+@pytest.mark.parametrize("mode", ["compatible", "safe"])
+def test_with_an_encrypted_mode_set_a_plaintext_push_cannot_downgrade_it(config: Any, services: Any, cipher: Any,
+                                                                         mode: str) -> None:
+    client = app_in_mode(config, services, mode)
+    openid = wire.fake_openid()
+    plain = wire.sign_push(TOKEN, wire.build_xml("text", openid, Content="我的事项"))
+    assert post(client, plain).status_code == 403
+    no_signature = wire.sign_push(TOKEN, wire.build_xml("text", openid, Content="你好"), cipher)
+    params = {k: v for k, v in no_signature.params.items() if k != "msg_signature"}
+    assert post(client, wire.SignedPush(params, no_signature.body)).status_code == 403
+    good = wire.sign_push(TOKEN, wire.build_xml("text", openid, Content="你好"), cipher)
+    res = post(client, good)
+    assert res.status_code == 200 and wire.read_reply(200, res.data, cipher, TOKEN).content
+
+
+def test_plain_mode_is_the_default_and_still_reads_an_encrypted_push(villager: Any, config: Any) -> None:
+    assert config.wechat.message_mode == "plain"
+    assert villager().say("你好").content and villager(safe_mode=True).say("你好").content
+
+
+def test_an_encrypted_mode_without_an_aes_key_is_a_config_error(config: Any) -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="message_mode"):
+        config.replace(wechat={"message_mode": "safe", "aes_key": ""})
+    with pytest.raises(ConfigError, match="message_mode"):
+        config.replace(wechat={"message_mode": "secure"})

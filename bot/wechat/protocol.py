@@ -152,7 +152,7 @@ class Cipher:
     def decrypt(self, envelope: Mapping[str, Any], msg_signature: str | None, timestamp: str, nonce: str) -> bytes:
         encrypted = envelope.get("Encrypt")
         if not isinstance(encrypted, str) or not msg_signature:
-            raise BadRequest("safe-mode push without Encrypt or msg_signature")
+            raise SignatureError("safe-mode push without Encrypt or msg_signature")
         if not hmac.compare_digest(sign(self.token, timestamp, nonce, encrypted), msg_signature.lower()):
             raise SignatureError("msg_signature mismatch")
         return self.decrypt_text(encrypted)

@@ -75,6 +75,7 @@ class Webhook:
         self.token = services.config.wechat.token
         self.window = services.config.wechat.replay_window
         self.max_body = services.config.wechat.max_body_bytes
+        self.encrypted_only = services.config.wechat.message_mode != "plain"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -136,6 +137,8 @@ class Webhook:
         data = protocol.parse_xml(body)
         ts, nonce = args["timestamp"], args["nonce"]
         if args.get("encrypt_type", "raw").lower() != "aes":
+            if self.encrypted_only:
+                raise SignatureError("plaintext push refused in compatible/safe message mode")
             return data, protocol.Envelope(False, ts, nonce)
         if self.cipher is None:
             raise BadRequest("encrypted push but wechat.aes_key is not configured")
