@@ -66,3 +66,30 @@ def test_an_encrypted_mode_without_an_aes_key_is_a_config_error(config: Any) -> 
         config.replace(wechat={"message_mode": "safe", "aes_key": ""})
     with pytest.raises(ConfigError, match="message_mode"):
         config.replace(wechat={"message_mode": "secure"})
+
+
+def test_cdata_with_spaces_around_it_is_read_as_its_value(client: Any) -> None:
+    openid = wire.fake_openid()
+    body = (f"<xml>\n  <ToUserName> <![CDATA[gh_0123456789ab]]> </ToUserName>\n"
+            f"  <FromUserName> <![CDATA[{openid}]]> </FromUserName>\n  <CreateTime> 1700000000 </CreateTime>\n"
+            "  <MsgType> <![CDATA[event]]> </MsgType>\n  <Event> <![CDATA[subscribe]]> </Event>\n</xml>")
+    res = post(client, wire.sign_push(TOKEN, body))
+    reply = wire.read_reply(res.status_code, res.data)
+    assert "欢迎关注" in reply.content
+    assert f"<ToUserName><![CDATA[{openid}]]></ToUserName>" in res.data.decode()
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", "",
+                                          "application/xml; charset=utf-8", "text/html"])
+def test_a_push_is_taken_whatever_content_type_names_it(client: Any, content_type: str) -> None:
+    push = wire.sign_push(TOKEN, wire.build_xml("text", wire.fake_openid(), Content="老板跑了工钱不给咋整"))
+    res = client.post("/wechat", query_string=push.params, data=push.body,
+                      headers={"Content-Type": content_type} if content_type else {})
+    assert res.status_code == 200 and "【拖欠工资】" in wire.read_reply(200, res.data).content
+
+
+@pytest.mark.parametrize("number", ["13912345678", "139 1234 5678", "+86 139-1234-5678", "１３９１２３４５６７８",
+                                    "0991-1234567"])
+def test_a_text_that_is_only_a_phone_number_is_understood_as_one(villager: Any, number: str) -> None:
+    reply = villager().say(number).content
+    assert "号码" in reply and "我要反映" in reply and "没有收到文字内容" not in reply

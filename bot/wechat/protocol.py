@@ -60,8 +60,10 @@ def check_signature(token: str, signature: str | None, timestamp: str | None, no
 def _to_dict(element: ET.Element) -> Any:
     children = list(element)
     if not children:
-        text = element.text
-        return text if text and text.strip() else None
+        # Strip as wechatpy and WeRoBot do: ``<MsgType> <![CDATA[event]]> </MsgType>`` (official
+        # card-event docs, several SDKs' fixtures) means "event", and the reply goes to the bare openid.
+        text = element.text.strip() if element.text else ""
+        return text or None
     out: dict[str, Any] = {}
     for child in children:
         value = _to_dict(child)
