@@ -150,9 +150,13 @@ def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
 
 @bp.get("/media/<media_id>")
 def media(media_id: str) -> Response:
+    from bot.disputes.media import MEDIA_ID
     from bot.wechat.api import WeChatError
 
     t = load_ticket(request.args.get("ticket", ""))
+    if not MEDIA_ID.match(media_id):  # a villager's push named it: never a path, never sent on to WeChat
+        return Response(render_template("staff_message.html", message=text("console_media_bad_id")),
+                        status=400, mimetype="text/html")
     if attached_media(t, media_id) is None:
         return Response(render_template("staff_message.html", message=text("console_media_refused")),
                         status=403, mimetype="text/html")

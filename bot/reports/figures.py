@@ -55,8 +55,14 @@ LABELS = {
 RATES = ("mediation_rate", "response_rate", "solve_rate", "satisfaction_rate")
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 @dataclass(frozen=True)
 class Period:
+    """A span of whole days. ``parse`` keeps to years the office can mean (dates near 9999-12-31 would
+    overflow the day after ``end``)."""
+
     start: date
     end: date  # inclusive
 
@@ -66,6 +72,8 @@ class Period:
             period = cls(date.fromisoformat(start.strip()), date.fromisoformat(end.strip()))
         except ValueError:
             raise ValueError("日期格式应为 2026-01-01") from None
+        if not (MIN_YEAR <= period.start.year and period.end.year <= MAX_YEAR):
+            raise ValueError(f"日期应在{MIN_YEAR}年至{MAX_YEAR}年之间")
         if period.end < period.start:
             raise ValueError("结束日期早于开始日期")
         if (period.end - period.start).days > 3660:

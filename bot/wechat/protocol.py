@@ -76,6 +76,21 @@ def _to_dict(element: ET.Element) -> Any:
     return out
 
 
+# The deepest push WeChat sends is four levels (SendPicsInfo/PicList/item/PicMd5Sum); 9,000 levels
+# would exhaust Python's recursion in ``_to_dict``.
+MAX_DEPTH = 16
+
+
+def _too_deep(root: ET.Element, limit: int) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
+
+
 def parse_xml(body: bytes) -> dict[str, Any]:
     """Parse a push body into a flat dict (nested elements become dicts). Raises BadRequest."""
     if not body or not body.strip():
@@ -92,6 +107,8 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise BadRequest("malformed XML") from None
     if root.tag != "xml":
         raise BadRequest("root element must be <xml>")
+    if _too_deep(root, MAX_DEPTH):
+        raise BadRequest(f"XML nested deeper than {MAX_DEPTH} levels")
     data = _to_dict(root)
     if not isinstance(data, dict):
         raise BadRequest("empty <xml>")
