@@ -168,7 +168,7 @@ def media(media_id: str) -> Response:
             "console_media_failed", errcode=exc.errcode, errmsg=exc.errmsg)), status=502, mimetype="text/html")
     record("view_media", t.id, media_id)
     response = Response(content, mimetype=ctype)
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "no-store"  # a villager's photo or voice: personal data
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -197,6 +197,11 @@ def _voices_play() -> bool:
     from bot.disputes.voice import ffmpeg_path
 
     return ffmpeg_path() is not None
+
+
+@bp.app_template_filter("http_url")
+def _http_url(value: Any) -> str:
+    return display.http_url(value)
 
 
 @bp.app_template_global("map_link")

@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot.config import Config
 from bot.dev import wire
 
-bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates")
+bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates", static_folder="static")
 
 
 def _villager(openid: str, safe: bool) -> wire.Villager:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.dev import wire
@@ -38,3 +39,19 @@ def test_xml_nested_nine_thousand_deep_is_refused_with_400(client: Any) -> None:
     push = wire.sign_push(TOKEN, "")
     res = client.post("/wechat", query_string=push.params, data=body, content_type="text/xml")
     assert res.status_code == 400
+
+
+def test_console_pages_forbid_framing_sniffing_inline_script_and_caching(staff_client: Any, client: Any) -> None:
+    res = staff_client().get("/staff/")
+    csp = res.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp and res.headers["X-Frame-Options"] == "DENY"
+    assert res.headers["X-Content-Type-Options"] == "nosniff" and res.headers["Referrer-Policy"] == "same-origin"
+    assert res.headers["Cache-Control"] == "no-store"
+    sim = client.get("/dev/chat")
+    html = sim.get_data(as_text=True)
+    assert sim.status_code == 200 and "<script>" not in html and "simulator.js" in html
+    src = re.search(r'<script src="([^"]+simulator\.js)"', html)
+    assert src is not None
+    with client.get(src.group(1)) as js:
+        assert js.status_code == 200 and b"chat/send" in js.data
