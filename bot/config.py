@@ -73,6 +73,7 @@ class BotConfig:
     draft_ttl: int = 86400
     villages: tuple[str, ...] = ("一村", "二村", "三村")
     response_hours: int = 48
+    max_reports_per_day: int = 3  # per villager per local day; 0 = no limit; never applies to urgent reports
     spool_dir: str = "var/spool"
     media_dir: str = "var/media"
 
@@ -265,6 +266,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
     if config.serve.cpu_affinity not in {"auto", "none"}:
         raise ConfigError("config key serve.cpu_affinity must be auto or none")
+    if config.bot.max_reports_per_day < 0:
+        raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
 
