@@ -50,7 +50,28 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(health.bp)
     _register_features(app, config)
     _register_errors(app)
+    app.after_request(security_headers)
     return app
+
+
+# No inline script anywhere (page scripts are static files); inline styles stay allowed for the
+# posts' article HTML, which WeChat's editor format needs. Villagers' photos come through /staff/media.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PERSONAL_PREFIXES = ("/staff", "/dev")  # pages showing villagers' messages, tickets, phones
+
+
+def security_headers(response: Response) -> Response:
+    """Headers every Flask response gets (``/wechat`` answers WeChat, not a browser)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    path = request.path
+    if path.startswith(PERSONAL_PREFIXES) and "/static/" not in path:
+        headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _register_features(app: Flask, config: Config) -> None:

@@ -33,6 +33,8 @@ ENV_ALIASES = {
     "SECRET_KEY": ("web", "secret_key"),
 }
 
+MESSAGE_MODES = ("plain", "compatible", "safe")
+
 
 @dataclass(frozen=True)
 class WechatConfig:
@@ -40,6 +42,7 @@ class WechatConfig:
     appid: str = ""
     appsecret: str = ""
     aes_key: str = ""
+    message_mode: str = "plain"  # plain | compatible | safe (as chosen in the WeChat console)
     api_base_url: str = "https://api.weixin.qq.com/"
     account_type: str = "subscription"  # subscription | service
     request_timeout: float = 3.0
@@ -70,6 +73,7 @@ class BotConfig:
     draft_ttl: int = 86400
     villages: tuple[str, ...] = ("一村", "二村", "三村")
     response_hours: int = 48
+    max_reports_per_day: int = 3  # per villager per local day; 0 = no limit; never applies to urgent reports
     spool_dir: str = "var/spool"
     media_dir: str = "var/media"
 
@@ -246,6 +250,10 @@ def validate(config: Config) -> None:
         raise ConfigError("config key wechat.aes_key must be the 43-character EncodingAESKey")
     if w.token and not re.fullmatch(r"[A-Za-z0-9]{3,32}", w.token):
         raise ConfigError("config key wechat.token must be 3-32 letters or digits")
+    if w.message_mode not in MESSAGE_MODES:
+        raise ConfigError("config key wechat.message_mode must be plain, compatible or safe")
+    if w.message_mode != "plain" and not w.aes_key:
+        raise ConfigError(f"config key wechat.message_mode = {w.message_mode!r} needs wechat.aes_key")
     if w.account_type not in {"subscription", "service"}:
         raise ConfigError("config key wechat.account_type must be 'subscription' or 'service'")
     if config.posts.mode not in {"mass_send", "publish", "both"}:
@@ -258,6 +266,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
     if config.serve.cpu_affinity not in {"auto", "none"}:
         raise ConfigError("config key serve.cpu_affinity must be auto or none")
+    if config.bot.max_reports_per_day < 0:
+        raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)

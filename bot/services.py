@@ -21,6 +21,7 @@ from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
 from bot.store.keys import Keys
+from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
@@ -48,6 +49,7 @@ class Services:
         self.conversations = ConversationStore(redis, self.keys, b.state_ttl, b.draft_ttl)
         self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
         self.wechat = WeChatAPI(config.wechat, redis, self.keys)
+        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
         self.routes: Router = ROUTES
         self.disputes = Disputes(self)
         self.posts = Posts(config, redis, self.keys, self.wechat, self.counters, self.texts)

@@ -42,6 +42,9 @@ def gunicorn_options(config: Config, host: str | None = None, port: int | None =
         "proxy_allow_ips": "127.0.0.1",
         "limit_request_line": 4094,
         "limit_request_field_size": 8190,
+        # gunicorn >= 25 opens a control socket ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl) by default:
+        # one path for every instance the user runs, so one instance's gunicornc reaches another's.
+        "control_socket_disable": True,
         **(affinity_hooks() if s.cpu_affinity == "auto" else {}),
     }
 

@@ -36,12 +36,17 @@ def load_config() -> config_mod.Config:
 @click.option("--host", default=None, help="Address to bind (default: [serve] host).")
 @click.option("--port", type=int, default=None, help="Port (default: [serve] port).")
 @click.option("--workers", type=int, default=None, help="gunicorn worker processes (default: [serve] workers).")
-def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option("--i-know", "i_know", is_flag=True, help="Allow web.dev_mode with a real WeChat token and app id.")
+def serve_cmd(host: str | None, port: int | None, workers: int | None, i_know: bool) -> None:
     """Run the production server (gunicorn) on the configuration."""
+    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured
     from bot.serving import serve
 
+    config = load_config()
+    if config.web.dev_mode and real_account_configured(config) and not i_know:
+        raise click.ClickException(DEV_MODE_REFUSED)
     try:
-        serve(load_config(), host, port, workers)
+        serve(config, host, port, workers)
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -49,12 +54,16 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
 @cli.command("simulate")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def simulate_cmd(host: str, port: int) -> None:
+@click.option("--i-know", "i_know", is_flag=True, help="Run even though a real WeChat token and app id are configured.")
+def simulate_cmd(host: str, port: int, i_know: bool) -> None:
     """Run the bot with a local chat page (/dev/chat) and a local WeChat API stand-in."""
-    from bot.dev.simulator import run_simulation
+    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured, run_simulation
 
+    config = load_config()
+    if real_account_configured(config) and not i_know:
+        raise click.ClickException(DEV_MODE_REFUSED)
     try:
-        run_simulation(load_config(), host, port)
+        run_simulation(config, host, port)
     except (ConfigError, StartupError) as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -21,12 +21,32 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot.config import Config
 from bot.dev import wire
 
-bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates")
+bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates", static_folder="static")
+
+
+SELF_URL = "PUFABOT_SELF_URL"  # app.config key: where this very server listens (set by run_simulation)
+
+
+def own_address(config: Config) -> str:
+    """This server's own base URL: the simulator's listening address, else ``web.public_url``.
+
+    Never the request's ``Host``: the simulator signs pushes with the configured token, and a
+    request naming another host would have it send a validly signed push there."""
+    return str(current_app.config.get(SELF_URL) or config.web.public_url).rstrip("/")
+
+
+def real_account_configured(config: Config) -> bool:
+    """A real WeChat token and app id are set: the simulator would sign pushes a real server accepts."""
+    return bool(config.wechat.token and config.wechat.appid)
+
+
+DEV_MODE_REFUSED = ("dev mode (the chat simulator) refused: a real WeChat token and app id are configured, and the "
+                    "simulator signs pushes with that token. Use a config without them, or pass --i-know.")
 
 
 def _villager(openid: str, safe: bool) -> wire.Villager:
     svc = current_app.extensions["pufabot"]
-    url = request.host_url.rstrip("/") + "/wechat"
+    url = own_address(svc.config) + "/wechat"
     cipher = current_app.extensions["pufabot.cipher"]
     return wire.Villager(wire.http_transport(url), svc.config.wechat.token, cipher, openid, safe and cipher is not None)
 
@@ -118,6 +138,7 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     ensure_redis_reachable(config)
     config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
     app = create_app(config)
+    app.config[SELF_URL] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
     from bot.dev.pushes import WebhookPusher
 
     # The stand-in reports finished mass sends to our webhook, as WeChat does (MASSSENDJOBFINISH).

@@ -72,7 +72,7 @@ class Match:
     score: float = 0.0
     candidates: tuple[Candidate, ...] = ()
     ambiguous: bool = False
-    chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "empty"
+    chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "number" | "empty"
     ticket_id: str | None = None
     urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | threat | injury | self-harm
     rating: int | None = None  # 1–5, for intent "rating"
@@ -270,11 +270,11 @@ class Matcher:
             return Match("urgent", top[0].topic if top else None, p, top, urgent_kind=kind, confidence=p)
         if ticket_id or (compact and self.rules.is_status(compact)):
             return Match("status", score=1.0, ticket_id=ticket_id, confidence=1.0)
-        if not compact:
-            rating = self.rating(text)
+        if not compact or _ONLY_NUMBER.fullmatch(folded.strip()):
+            rating = self.rating(text) if not compact else None
             if rating is not None:  # "👍", "⭐⭐⭐⭐"
                 return Match("rating", rating=rating, score=1.0, confidence=1.0)
-            return Match("chat", score=1.0, chat="emoji" if textnorm.has_pictograph(folded) else "empty")
+            return Match("chat", score=1.0, chat=_empty_kind(folded))
         chat = self.rules.chat_kind(compact)
         if chat is not None:
             return Match("chat", score=1.0, chat=chat, confidence=1.0)
@@ -382,3 +382,14 @@ def _resolve_chains(synonyms: Mapping[str, str]) -> dict[str, str]:
         if target != word:
             resolved[word] = target
     return resolved
+
+
+# A phone number alone, however written: 139 1234 5678, 139-1234-5678, +86 13912345678, (0991)1234567.
+_ONLY_NUMBER = re.compile(r"[+(]?\d[\d\s\-()]{5,}\d")
+
+
+def _empty_kind(folded: str) -> str:
+    """What a message with no words was: a number alone (a phone number, say), pictographs, or nothing."""
+    if sum(c.isdigit() for c in folded) >= 7:
+        return "number"
+    return "emoji" if textnorm.has_pictograph(folded) else "empty"

@@ -63,7 +63,9 @@ class EmbeddedRedis:
             return False
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        from bot.store.private import private_dir
+
+        private_dir(self.directory)  # the AOF holds every villager's conversation and tickets
         if self._alive():
             return self  # another process of ours runs it already
         if self.socket.exists():
@@ -81,7 +83,8 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.directory / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # umask 077: the AOF, its rewrites and the log are created 0600 whatever our own umask is.
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, umask=0o077)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
