@@ -4,6 +4,7 @@
 # wrk for the benchmarks, ffmpeg to turn villagers' voices into something browsers play).
 
 PYTHON ?= python3
+PORT   ?= 8000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -11,10 +12,11 @@ DEBS   := chromium nginx redis-server wrk ffmpeg
 
 .PHONY: run test install system-deps bench clean
 
-run: $(STAMP)                     ## install everything, start the bot with the chat simulator
-	$(BIN)/pufabot simulate
+run: $(STAMP)                     ## install everything, start the bot with the chat simulator (PORT=8000)
+	$(BIN)/pufabot simulate --port $(PORT)
 
-test: $(STAMP) system-deps        ## install everything, run the whole suite (pytest's "no tests" fails)
+test: $(STAMP) system-deps        ## install everything, lint (ruff), run the whole suite (pytest's "no tests" fails)
+	$(BIN)/ruff check bot handlers tests benchmarks
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 

@@ -141,7 +141,7 @@ def run_all(stack: ExitStack, tmp: Path, args: argparse.Namespace) -> tuple[list
             ("1 host, Redis Cluster", on_cluster[0].port, cluster.url),
             ("2 hosts behind nginx, Redis Cluster", front(stack, tmp, "n3", on_cluster), cluster.url)]
     runs: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in plan}
-    for label, port, url in plan:
+    for _label, port, url in plan:
         measure(port, url, 3, args, tmp)  # warm-up
     for round_ in range(args.rounds):
         for label, port, url in plan:

@@ -59,7 +59,7 @@ class Conversations:
         while True:
             try:
                 reply = v.say(text).content
-            except Exception:  # connection reset while a worker restarts: try again like a person would
+            except Exception:  # noqa: BLE001 - connection reset while a worker restarts: try again like a person would
                 reply = "系统正在维护"
             with self.lock:
                 self.messages += 1

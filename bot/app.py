@@ -9,20 +9,24 @@ says why); everything else is Flask blueprints.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from bot import config as config_mod
-from bot import logs
+from bot import health, logs
 from bot.config import Config
+from bot.console import init_app as init_console
+from bot.posts.pages import bp as posts_bp
+from bot.services import Services, build_services
+from bot.wechat import webhook
+from bot.wechat.menu import check_keys
 from bot.wechat.protocol import Cipher
 
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config | None = None, services: Any = None) -> Flask:
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     config = config or config_mod.load()
     logs.setup(config.log.level, config.log.json)
     app = Flask(__name__)
@@ -36,37 +40,46 @@ def create_app(config: Config | None = None, services: Any = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if services is None:
-        from bot.services import build_services
-
         services = build_services(config)
+    check_keys(config.menu, services.routes.clicks)  # a menu button the bot cannot answer stops start-up
     app.extensions["pufabot"] = services
     w = config.wechat
     app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
-
-    from bot import health
-
-    from bot.wechat import webhook
 
     app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign,assignment]
     app.register_blueprint(health.bp)
     _register_features(app, config)
     _register_errors(app)
+    app.after_request(security_headers)
     return app
 
 
-def _register_features(app: Flask, config: Config) -> None:
-    """Blueprints of the features that have one."""
-    try:
-        from bot.console import init_app as init_console
-    except ImportError:
-        init_console = None
-    if init_console is not None:
-        init_console(app)
-    from bot.posts.pages import bp as posts_bp
+# No inline script anywhere (page scripts are static files); inline styles stay allowed for the
+# posts' article HTML, which WeChat's editor format needs. Villagers' photos come through /staff/media.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+PERSONAL_PREFIXES = ("/staff", "/dev")  # pages showing villagers' messages, tickets, phones
 
+
+def security_headers(response: Response) -> Response:
+    """Headers every Flask response gets (``/wechat`` answers WeChat, not a browser)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    path = request.path
+    if path.startswith(PERSONAL_PREFIXES) and "/static/" not in path:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _register_features(app: Flask, config: Config) -> None:
+    """The staff console, the public post pages and, in dev mode only, the chat simulator."""
+    init_console(app)
     app.register_blueprint(posts_bp)
     if config.web.dev_mode:
-        from bot.dev import simulator
+        from bot.dev import simulator  # imports bot.app's callers (serving): only when asked for
 
         app.register_blueprint(simulator.bp)
 

@@ -1,7 +1,7 @@
 """Configuration: one TOML file plus ``PUFABOT_*`` environment overrides.
 
-The file is named by ``PUFABOT_CONFIG`` (default ``config.toml``, falling back to the
-``config.example.toml`` that documents every key). Any key may be overridden from the environment
+The file is named by ``PUFABOT_CONFIG`` (default ``config.toml`` in the working directory); without
+one the built-in defaults below apply (``config.example.toml`` in the repository documents them). Any key may be overridden from the environment
 as ``PUFABOT_<SECTION>__<KEY>`` (e.g. ``PUFABOT_WECHAT__TOKEN``); the secrets also have short names
 (``WECHAT_TOKEN``, ``WECHAT_APPSECRET``, ``WECHAT_AES_KEY``, ``REDIS_URL``, ``SECRET_KEY``).
 
@@ -17,11 +17,10 @@ import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Mapping, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_CONFIG = PROJECT_ROOT / "config.example.toml"
 ENV_PREFIX = "PUFABOT_"
 
 # Short environment names for secrets and the Redis location (the usual 12-factor spellings).
@@ -34,6 +33,8 @@ ENV_ALIASES = {
     "SECRET_KEY": ("web", "secret_key"),
 }
 
+MESSAGE_MODES = ("plain", "compatible", "safe")
+
 
 @dataclass(frozen=True)
 class WechatConfig:
@@ -41,6 +42,7 @@ class WechatConfig:
     appid: str = ""
     appsecret: str = ""
     aes_key: str = ""
+    message_mode: str = "plain"  # plain | compatible | safe (as chosen in the WeChat console)
     api_base_url: str = "https://api.weixin.qq.com/"
     account_type: str = "subscription"  # subscription | service
     request_timeout: float = 3.0
@@ -65,11 +67,13 @@ class BotConfig:
     township: str = "示例镇"
     office_phone: str = "0000-0000000"
     office_address: str = "镇政府一楼司法所"
+    office_hours: str = "工作日北京时间10:00—14:00、16:00—19:30"
     state_ttl: int = 1800
     dedupe_ttl: int = 60
     draft_ttl: int = 86400
     villages: tuple[str, ...] = ("一村", "二村", "三村")
     response_hours: int = 48
+    max_reports_per_day: int = 3  # per villager per local day; 0 = no limit; never applies to urgent reports
     spool_dir: str = "var/spool"
     media_dir: str = "var/media"
 
@@ -102,7 +106,7 @@ class MenuItem:
     type: str = "click"  # click | view | (a parent: no type, only sub_button)
     key: str = ""
     url: str = ""
-    sub_button: tuple["MenuItem", ...] = ()
+    sub_button: tuple[MenuItem, ...] = ()
 
 
 DEFAULT_MENU = (
@@ -156,7 +160,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     source: str = ""
 
-    def replace(self, **sections: Mapping[str, Any]) -> "Config":
+    def replace(self, **sections: Mapping[str, Any]) -> Config:
         """A copy with some keys changed, e.g. ``cfg.replace(redis={"url": u})`` (tests use it)."""
         raw = to_dict(self)
         for section, values in sections.items():
@@ -246,6 +250,10 @@ def validate(config: Config) -> None:
         raise ConfigError("config key wechat.aes_key must be the 43-character EncodingAESKey")
     if w.token and not re.fullmatch(r"[A-Za-z0-9]{3,32}", w.token):
         raise ConfigError("config key wechat.token must be 3-32 letters or digits")
+    if w.message_mode not in MESSAGE_MODES:
+        raise ConfigError("config key wechat.message_mode must be plain, compatible or safe")
+    if w.message_mode != "plain" and not w.aes_key:
+        raise ConfigError(f"config key wechat.message_mode = {w.message_mode!r} needs wechat.aes_key")
     if w.account_type not in {"subscription", "service"}:
         raise ConfigError("config key wechat.account_type must be 'subscription' or 'service'")
     if config.posts.mode not in {"mass_send", "publish", "both"}:
@@ -258,11 +266,54 @@ def validate(config: Config) -> None:
         raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
     if config.serve.cpu_affinity not in {"auto", "none"}:
         raise ConfigError("config key serve.cpu_affinity must be auto or none")
+    if config.bot.max_reports_per_day < 0:
+        raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
+    _validate_serve(config.serve)
+    _validate_timezone(config.posts.timezone)
+    _validate_menu(config.menu)
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
+def _validate_serve(serve: ServeConfig) -> None:
+    for key in ("workers", "threads", "timeout"):
+        if getattr(serve, key) < 1:
+            raise ConfigError(f"config key serve.{key} must be 1 or more, got {getattr(serve, key)}")
+    if not 1 <= serve.port <= 65535:
+        raise ConfigError(f"config key serve.port must be 1 to 65535, got {serve.port}")
+
+
+def _validate_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"config key posts.timezone must be an IANA time zone such as Asia/Shanghai, "
+                          f"got {name!r}") from None
+
+
+def _validate_menu(menu: MenuConfig) -> None:
+    """Types and keys of the menu's buttons (sizes are checked by ``bot.wechat.menu.menu_json``, the
+    keys the bot understands by ``bot.wechat.menu.check_keys`` against the routing table)."""
+    for where, item in menu_items(menu):
+        if item.sub_button:
+            continue
+        if item.type not in {"click", "view"}:
+            raise ConfigError(f"config key {where}.type must be click or view, got {item.type!r}")
+        if item.type == "click" and not re.fullmatch(r"[A-Za-z0-9_]{1,128}", item.key):
+            raise ConfigError(f"config key {where}.key must be 1-128 letters, digits or _, got {item.key!r}")
+
+
+def menu_items(menu: MenuConfig) -> list[tuple[str, MenuItem]]:
+    """Every button with where it is in the config (``menu.button[2].sub_button[0]``)."""
+    items: list[tuple[str, MenuItem]] = []
+    for i, item in enumerate(menu.button):
+        items.append((f"menu.button[{i}]", item))
+        items += [(f"menu.button[{i}].sub_button[{j}]", sub) for j, sub in enumerate(item.sub_button)]
+    return items
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file ``PUFABOT_CONFIG`` names, else ``./config.toml`` if present, else None (defaults)."""
     environ = os.environ if environ is None else environ
     named = environ.get("PUFABOT_CONFIG")
     if named:
@@ -271,21 +322,32 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
             raise ConfigError(f"PUFABOT_CONFIG names {path}, which does not exist")
         return path
     local = Path("config.toml")
-    return local if local.is_file() else EXAMPLE_CONFIG
+    return local if local.is_file() else None
+
+
+def runtime_dir(value: str) -> Path:
+    """A runtime directory from the config (spool, media, embedded Redis) as an absolute path.
+
+    Relative paths are taken from the working directory (the systemd units set it to
+    /var/lib/pufabot), never from where the code is installed.
+    """
+    return Path(value).expanduser().resolve()
 
 
 def load(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Load the TOML file (see module doc) and apply environment overrides."""
     environ = os.environ if environ is None else environ
     path = Path(path) if path else config_path(environ)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     for section, values in _env_overrides(environ).items():
         if not isinstance(raw.get(section, {}), dict):
             raise ConfigError(f"config key {section} must be a table")
         raw.setdefault(section, {}).update(values)
-    return from_mapping(raw, source=str(path))
+    return from_mapping(raw, source=str(path) if path else "(built-in defaults)")

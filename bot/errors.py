@@ -9,6 +9,11 @@ class ConfigError(PufabotError):
     """The configuration is missing a key or has a wrong value; the message names the key."""
 
 
+class StartupError(PufabotError):
+    """The bot cannot start (a missing secret, Redis out of reach, the port taken); the message names
+    the setting to fix."""
+
+
 class BadRequest(PufabotError):
     """A webhook request that cannot be processed (bad XML, bad encryption, ...)."""
 

@@ -1,46 +1,92 @@
-"""Everything the bot needs, built once per process from the config (no Flask here).
+"""Everything the bot needs, built in one place from the config (no Flask here).
 
-The web app keeps the result in ``app.extensions["pufabot"]``; the worker and the CLI build the
-same thing without Flask. Each part gets the Redis client; nothing connects at import time.
+The web app keeps the result in ``app.extensions["pufabot"]``; the worker and every CLI command
+build the same thing without Flask. Each part gets the Redis client; nothing connects at import time.
+
+Building is cheap except for the knowledge base and the matcher (jieba's dictionary: about a
+second). The web app and the worker load them up front (``build_services``: the first villager does
+not wait); commands that may not need them (``pufabot tickets``, ``staff``, ``posts``, ``menu``)
+call ``build_services(config, knowledge="lazy")`` and the knowledge base is loaded on first use of
+``services.kb`` or ``services.matcher``, if ever.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
-from bot.config import Config
+from bot.config import BotConfig, Config
+from bot.disputes import Disputes
+from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
 from bot.store.keys import Keys
+from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
 
+if TYPE_CHECKING:
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.laws import Laws
+    from bot.matching.matcher import Matcher
+    from handlers import Router
 
-@dataclass
+Knowledge = tuple["KnowledgeBase", "Matcher"]
+
+
 class Services:
-    config: Config
-    redis: Any
-    keys: Keys
-    kb: Any
-    matcher: Any
-    texts: Texts
-    deduper: Deduper
-    conversations: ConversationStore
-    counters: BufferedCounters
-    wechat: WeChatAPI
-    # Feature parts, built below in ``build_services`` (None until that feature is built).
-    routes: Any = None  # the handler table (``handlers.ROUTES``): the one way bot reaches handlers
-    disputes: Any = None
-    posts: Any = None
-    laws: Any = None  # the cited articles' text (``bot.matching.laws.Laws``), for 「法条」
+    """The bot's shared objects; every attribute is built (none is ``None`` "until built")."""
+
+    def __init__(self, config: Config, redis: Any, knowledge: Knowledge | None = None):
+        from handlers import ROUTES  # the one way bot reaches the handlers (they import bot, not back)
+
+        b = config.bot
+        self.config = config
+        self.redis = redis
+        self.keys = Keys(config.redis.key_prefix)
+        self.texts = load_texts(b)
+        self.deduper = Deduper(redis, self.keys, b.dedupe_ttl, b.state_ttl)
+        self.conversations = ConversationStore(redis, self.keys, b.state_ttl, b.draft_ttl)
+        self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
+        self.wechat = WeChatAPI(config.wechat, redis, self.keys)
+        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
+        self.routes: Router = ROUTES
+        self.disputes = Disputes(self)
+        self.posts = Posts(config, redis, self.keys, self.wechat, self.counters, self.texts)
+        if knowledge is not None:
+            self.__dict__["knowledge"] = knowledge  # fills the cached property below
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return build_knowledge()
+
+    @cached_property
+    def laws(self) -> Laws:
+        """The cited articles' own text (``knowledge/laws/``), for 「法条」."""
+        from bot.matching.laws import Laws
+
+        return Laws.load()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.knowledge[0]
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.knowledge[1]
 
     def close(self) -> None:
         self.counters.close()
 
 
-def build_knowledge() -> tuple[Any, Any]:
+def load_texts(bot: BotConfig) -> Texts:
+    """The wording (knowledge/replies), with the office's name, township, phone and address filled in."""
+    return Texts.load(defaults={"name": bot.name, "township": bot.township, "office_phone": bot.office_phone,
+                                "office_address": bot.office_address, "office_hours": bot.office_hours})
+
+
+def build_knowledge() -> Knowledge:
     """The knowledge base and the matcher over it (pure; the slow part of start-up)."""
     from bot.matching.kb import KnowledgeBase
     from bot.matching.matcher import Matcher
@@ -49,38 +95,16 @@ def build_knowledge() -> tuple[Any, Any]:
     return kb, Matcher.build(kb)
 
 
-def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any] | None = None) -> Services:
+def build_services(config: Config, redis: Any = None,
+                   knowledge: Knowledge | Literal["lazy"] | None = None) -> Services:
+    """The services on ``redis`` (default: connect as ``[redis]`` says).
+
+    ``knowledge``: a prebuilt (knowledge base, matcher) pair (tests share one), ``None`` to load it
+    now, or ``"lazy"`` to load it on first use.
+    """
     from bot.store import connect
 
     redis = redis if redis is not None else connect.connect(config.redis)
-    keys = Keys(config.redis.key_prefix)
-    kb, matcher = knowledge or build_knowledge()
-    b = config.bot
-    texts = Texts.load(defaults={"name": b.name, "township": b.township, "office_phone": b.office_phone,
-                                 "office_address": b.office_address})
-    services = Services(
-        config=config,
-        redis=redis,
-        keys=keys,
-        kb=kb,
-        matcher=matcher,
-        texts=texts,
-        deduper=Deduper(redis, keys, b.dedupe_ttl, b.state_ttl),
-        conversations=ConversationStore(redis, keys, b.state_ttl, b.draft_ttl),
-        counters=BufferedCounters(redis, keys, tz=config.posts.timezone),
-        wechat=WeChatAPI(config.wechat, redis, keys),
-    )
-    from bot.matching.laws import Laws
-
-    services.laws = Laws.load()
-    # Feature parts: each feature package has one ``build(services)`` returning its facade.
-    from bot.disputes import build as build_disputes
-
-    services.disputes = build_disputes(services)
-    from bot.posts import build as build_posts
-
-    services.posts = build_posts(services)
-    from handlers import ROUTES
-
-    services.routes = ROUTES
-    return services
+    if knowledge is None:
+        knowledge = build_knowledge()
+    return Services(config, redis, None if knowledge == "lazy" else knowledge)

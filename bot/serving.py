@@ -9,12 +9,16 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import socket
 from collections import Counter
 from typing import Any, Iterable
+from urllib.parse import urlsplit
 
+import redis
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Config
+from bot.errors import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,9 @@ def gunicorn_options(config: Config, host: str | None = None, port: int | None =
         "proxy_allow_ips": "127.0.0.1",
         "limit_request_line": 4094,
         "limit_request_field_size": 8190,
+        # gunicorn >= 25 opens a control socket ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl) by default:
+        # one path for every instance the user runs, so one instance's gunicornc reaches another's.
+        "control_socket_disable": True,
         **(affinity_hooks() if s.cpu_affinity == "auto" else {}),
     }
 
@@ -109,6 +116,54 @@ def ensure_redis_url(config: Config) -> Config:
     return config.replace(redis={"url": url})
 
 
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise StartupError naming the port when something already listens there (checked before any
+    "started" message, so the operator is not told the bot runs when it does not)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StartupError(f"port {port} on {host} is already in use ({exc.strerror}): stop what runs "
+                               f"there or choose another port (--port, [serve] port, make run PORT=...)") from None
+
+
+def ensure_redis_reachable(config: Config) -> None:
+    """Raise StartupError naming redis.url / REDIS_URL when Redis does not answer a PING."""
+    from bot.store import connect
+
+    client = connect.connect(config.redis)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        where = mask_url(config.redis.url or os.environ.get("REDIS_URL", ""))
+        raise StartupError(f"Redis at {where} (config key redis.url, or REDIS_URL) cannot be reached: "
+                           f"{type(exc).__name__}: {exc}") from None
+    finally:
+        client.close()
+
+
+def mask_url(url: str) -> str:
+    """The URL without its password (redis://:secret@host -> redis://:***@host)."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
+
+
+def check_can_serve(config: Config, host: str, port: int) -> None:
+    """What ``pufabot serve`` needs before it starts: the WeChat token, Redis, a free port."""
+    if not config.wechat.token:
+        raise StartupError("config key wechat.token (environment WECHAT_TOKEN) is not set: WeChat signs every "
+                           "push with the Token set in its console, and without it every push is refused")
+    ensure_port_free(host, port)
+    ensure_redis_reachable(config)
+
+
 def serve(config: Config, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    host, port = host or config.serve.host, port or config.serve.port
     config = ensure_redis_url(config)
+    check_can_serve(config, host, port)
     PufabotServer(config, gunicorn_options(config, host, port, workers)).run()

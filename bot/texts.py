@@ -19,7 +19,7 @@ class Texts:
         self._defaults = dict(defaults or {})
 
     @classmethod
-    def load(cls, directory: Path | None = None, defaults: dict[str, Any] | None = None) -> "Texts":
+    def load(cls, directory: Path | None = None, defaults: dict[str, Any] | None = None) -> Texts:
         directory = directory or KNOWLEDGE_DIR / "replies"
         table: dict[str, str] = {}
         for path in sorted(directory.glob("*.toml")):

@@ -7,8 +7,8 @@ It is its own process, next to the web workers (gunicorn) and built from the sam
   ``time`` in ``[posts] timezone`` (the job is due from then until the next week's time, so a
   worker that was down catches up); failed attempts are retried with back-off. The publisher
   guarantees one publication per week, so several workers (or hosts) may run at once.
-- ``reclaim-abandoned`` and ``replay-spool`` (when the dispute queue is built):
-  ``services.disputes.reclaim_abandoned()`` and ``services.disputes.replay_spool()``.
+- ``reclaim-abandoned``, ``replay-spool`` and ``archive-media``: ``services.disputes``'s
+  ``reclaim_abandoned()``, ``replay_spool()`` and ``media.archive_recent()``.
 - a heartbeat in Redis (``{worker}:heartbeats``, field ``<host>:<pid>``) that ``pufabot posts
   status`` shows; a beat older than 3 intervals means that worker is gone.
 
@@ -29,7 +29,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 INTERVAL = 60.0
@@ -44,7 +47,7 @@ class Job:
 
 
 class Worker:
-    def __init__(self, services: Any, clock: Callable[[], float] = time.time, interval: float = INTERVAL):
+    def __init__(self, services: Services, clock: Callable[[], float] = time.time, interval: float = INTERVAL):
         self.services = services
         self.clock = clock
         self.interval = interval
@@ -127,16 +130,14 @@ class Worker:
             pass
 
 
-def default_jobs(services: Any, interval: float = INTERVAL) -> list[Job]:
-    jobs = []
-    if getattr(services, "posts", None) is not None:
-        jobs.append(Job("weekly-post", services.posts.run_due, interval))
-    disputes = getattr(services, "disputes", None)
-    if disputes is not None:
-        jobs.append(Job("reclaim-abandoned", lambda now: disputes.reclaim_abandoned(), interval))
-        jobs.append(Job("replay-spool", lambda now: disputes.replay_spool(), interval))
-        jobs.append(Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval))
-    return jobs
+def default_jobs(services: Services, interval: float = INTERVAL) -> list[Job]:
+    disputes = services.disputes
+    return [
+        Job("weekly-post", services.posts.run_due, interval),
+        Job("reclaim-abandoned", lambda now: disputes.reclaim_abandoned(), interval),
+        Job("replay-spool", lambda now: disputes.replay_spool(), interval),
+        Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval),
+    ]
 
 
 def heartbeats(redis: Any, keys: Any, now: float | None = None) -> list[dict[str, Any]]:

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text
+from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, urgent
 from bot.wechat.context import Context
-from bot.wechat.replies import HandlerResult, Reply, normalize
+from bot.wechat.replies import HandlerResult
 
 Handler = Callable[[Any, Context], HandlerResult]
 
@@ -39,7 +39,8 @@ class Router:
         self.default = Route(fallback.unknown)
 
     def flow(self, name: str, handler: Handler) -> None:
-        self.flows[name] = Route(handler, pure=False)
+        """A conversation; an emergency inside it is answered first (``handlers.urgent.first``)."""
+        self.flows[name] = Route(urgent.first(handler), pure=False)
 
     def click(self, key: str, handler: Handler, pure: bool = True) -> None:
         self.clicks[key] = Route(handler, pure)
@@ -59,9 +60,6 @@ class Router:
             return self.flows[state["flow"]]
         return self.messages.get(message.type, self.default)
 
-    def dispatch(self, message: Any, ctx: Context) -> Reply:
-        return normalize(self.route(message, ctx.state).handler(message, ctx))
-
 
 ROUTES = Router()
 
@@ -70,6 +68,7 @@ ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" wait
 ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「法条」「调解」, else a new message
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
+ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff
 
 # Menu keys (documented in config.example.toml).
 ROUTES.click("MENU_ASK", clicks.ask)
@@ -94,7 +93,3 @@ ROUTES.message("location", media_messages.location)
 ROUTES.message("link", media_messages.link)
 ROUTES.message("video", media_messages.video)
 ROUTES.message("shortvideo", media_messages.video)
-
-
-def dispatch(message: Any, ctx: Context) -> Reply:
-    return ROUTES.dispatch(message, ctx)

@@ -5,7 +5,8 @@ one to three sentences and the next step), else the topic's summary, else (data 
 topic; then one line of choices. The conversation remembers the topic and point for the next
 message (flow ``answered``): 「详细」 gives the whole topic, 「法条」 the cited articles' own text from
 ``knowledge/laws/``, 「调解」 starts the dispute report about the topic. Any other message is a new
-message, routed as usual.
+message, routed as usual (or, when the answer interrupted a rating offer, ``state["resume"]``, by
+that conversation).
 """
 
 from __future__ import annotations
@@ -63,15 +64,18 @@ def follow_up(message: Any, ctx: Context) -> HandlerResult:
     if topic is not None and word in LAWS:
         ctx.set_state(**state)
         return laws_reply(ctx, topic, topic.point(state.get("point") or ""))
-    ctx.clear_state()
-    ctx.state = None
     if topic is not None and word in MEDIATE:
         from handlers import dispute
 
+        ctx.clear_state()
+        ctx.state = None
         return dispute.start(message, ctx, topic=topic.id)
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    resume = state.get("resume")
+    if isinstance(resume, dict) and resume.get("flow") in ctx.services.routes.flows:
+        ctx.clear_state()  # a conversation the answer interrupted (a rating offer) takes the message
+        ctx.state = resume
+        return ctx.services.routes.route(message, resume).handler(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 def laws_reply(ctx: Context, topic: Topic, point: Point | None) -> str:

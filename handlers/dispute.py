@@ -9,12 +9,15 @@ double confirm makes one ticket). Redis writes besides ``ctx`` happen only in no
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 
 from bot.disputes.flow import ReportFlow, Result, Turn, has_content, new_draft, voice_attachment
 from bot.disputes.tickets import attachment as make_attachment
+from bot.reports.figures import RISK_WORDS
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
@@ -26,7 +29,7 @@ def _flow(ctx: Context) -> ReportFlow:
 
 
 def _topic_kind(ctx: Context, topic: str | None) -> str:
-    found = ctx.services.kb.topics.get(topic) if topic and ctx.services.kb is not None else None
+    found = ctx.services.kb.topics.get(topic) if topic else None
     return getattr(found, "dispute_kind", "") or ""
 
 
@@ -79,11 +82,7 @@ def turn_of(message: Any, now: float) -> Turn:
 
 def _apply(message: Any, ctx: Context, result: Result) -> HandlerResult:
     if result.passthrough:
-        ctx.clear_state()
-        ctx.state = None
-        from handlers import ROUTES
-
-        return ROUTES.route(message, None).handler(message, ctx)
+        return ctx.handle_as_new(message)
     if result.submit:
         return _submit(ctx, result.draft)
     if result.state is None:
@@ -107,7 +106,30 @@ def _forget_draft(ctx: Context) -> None:
         pass  # Redis is down: the draft expires by itself after bot.draft_ttl
 
 
+def _is_urgent(draft: dict[str, Any]) -> bool:
+    """Words of violence, threats or despair anywhere in what the villager said: never held back."""
+    words = " ".join([str(draft.get("description", ""))] + [
+        str(a.get(k, "")) for a in draft.get("attachments") or [] for k in ("text", "recognition", "label")])
+    return any(w in words for w in RISK_WORDS)
+
+
+def _over_daily_limit(ctx: Context, draft: dict[str, Any]) -> int:
+    """The villager's reports of today when the daily limit is reached (and the report is not urgent), else 0."""
+    limit = ctx.config.bot.max_reports_per_day
+    if limit <= 0 or _is_urgent(draft):
+        return 0
+    zone = ZoneInfo(ctx.config.posts.timezone)
+    midnight = datetime.fromtimestamp(ctx.now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    filed = ctx.services.disputes.filed_since(ctx.openid, midnight.timestamp())
+    return filed if filed >= limit else 0
+
+
 def _submit(ctx: Context, draft: dict[str, Any]) -> HandlerResult:
+    filed = _over_daily_limit(ctx, draft)
+    if filed:
+        ctx.count("report", "daily_limit")
+        ctx.clear_state()  # the draft stays (bot.draft_ttl) for tomorrow's "我要反映"
+        return ctx.texts.get("dispute_daily_limit", count=filed)
     ticket = ctx.services.disputes.submit(ctx.openid, draft, f"{ctx.openid}:{draft.get('id', '')}")
     ctx.clear_state()
     _forget_draft(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.posts import mass_send_succeeded
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult, NoReply
 
@@ -35,12 +36,27 @@ def mass_send_finished(message: Any, ctx: Context) -> HandlerResult:
     """MASSSENDJOBFINISH: how many followers the weekly post reached (the report's 普法 figures).
 
     Counted once however often WeChat pushes it (events are deduplicated on sender, time, event and
-    the job's MsgID); a failed send reaches nobody and counts nothing. WeChat reads no reply to a
-    system event."""
-    slug = ctx.services.posts.mass_send_finished(
-        str(message.id), message.status or "", total=message.total_count, filtered=message.filter_count,
+    the job's MsgID); a failed send reaches nobody and counts nothing. Only a send whose MsgID one of
+    our weekly posts recorded counts for the report; any other (a console send, a forged push) is
+    counted apart (``mass_other``). WeChat reads no reply to a system event."""
+    status = message.status or ""
+    record = ctx.services.posts.mass_send_finished(
+        str(message.id), status, total=message.total_count, filtered=message.filter_count,
         sent=message.sent_count, errors=message.error_count, now=ctx.now)
-    if (message.status or "").lower() == "send success":
-        ctx.count("post_sent", slug or "")
-        ctx.count("post_reach", slug or "", max(int(message.sent_count or 0), 0))
+    if not mass_send_succeeded(status):
+        return NoReply()
+    reached = max(_number(message.sent_count), 0)
+    if record is None:
+        ctx.count("mass_other_sent", "")
+        ctx.count("mass_other_reach", "", reached)
+    else:
+        ctx.count("post_sent", record.get("slug", ""))
+        ctx.count("post_reach", record.get("slug", ""), reached)
     return NoReply()
+
+
+def _number(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0

@@ -15,7 +15,7 @@ def voice(message: Any, ctx: Context) -> HandlerResult:
     if heard:
         ctx.count("voice", "recognised")
         reply = text.answer(message, ctx, heard)
-        if isinstance(reply, str):
+        if isinstance(reply, str) and not reply.startswith("【紧急】"):  # the emergency step stays first
             return ctx.texts.get("voice_heard", text=heard) + "\n" + reply
         return reply
     ctx.count("voice", "unrecognised")

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.disputes.flow import normalize
 from bot.disputes.tickets import TZ, Ticket, TicketError
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
@@ -58,19 +57,24 @@ def my_tickets(message: Any, ctx: Context) -> HandlerResult:
 
 
 def rate(message: Any, ctx: Context) -> HandlerResult:
-    """The answer to "请打个分（1-5）"; anything else is handled as a new message."""
-    ticket_id = (ctx.state or {}).get("ticket", "")
+    """The answer to "请打个分（1-5）": "5", "5分", "五星", "满意", "很满意", "还行", "太差了", "👍"...
+    map to a score; anything else is handled as a new message and the offer stays open (until the
+    conversation state expires) unless that message starts a conversation of its own."""
+    pending = dict(ctx.state or {})
+    ticket_id = pending.get("ticket", "")
     said = message.content if message.type == "text" else getattr(message, "recognition", "") or ""
-    answer = normalize(said or "")
+    score = ctx.services.matcher.rating(said or "")
     ctx.clear_state()
-    if answer in {"1", "2", "3", "4", "5"} and ticket_id:
+    if score is not None and ticket_id:
         try:
-            ctx.services.disputes.record_rating(ticket_id, ctx.openid, int(answer))
-            ctx.count("rating", answer)
+            ctx.services.disputes.record_rating(ticket_id, ctx.openid, score)
+            ctx.count("rating", str(score))
         except TicketError:
             pass  # not their ticket or not closed: nothing to store, the thanks is harmless
         return ctx.texts.get("dispute_rating_thanks")
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    result = ctx.handle_as_new(message)
+    if ctx.new_state is None and ticket_id:  # the new message opened nothing: keep the offer
+        ctx.set_state(**pending)
+    elif ticket_id and (ctx.new_state or {}).get("flow") == "answered":  # an answer's 「详细」 offer:
+        ctx.set_state(**ctx.new_state, resume=pending)  # handlers/answers.py comes back to the rating
+    return result

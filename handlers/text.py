@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from bot.logs import mask
-from handlers import answers, dispute, status
+from handlers import answers, dispute, status, urgent
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
@@ -26,6 +26,8 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
 
         return clicks.weekly(message, ctx)
     match = ctx.services.matcher.match(content)
+    if match.intent == "urgent":
+        return urgent.answer(message, ctx, content, match.urgent_kind or "threat", match.topic)
     if match.intent == "report":
         return dispute.start(message, ctx, text=content, topic=match.topic)
     if match.intent == "status":
@@ -33,12 +35,33 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
     if match.intent == "chat":
         ctx.count("chat", match.chat or "greeting")
         return ctx.texts.get(f"chat_{match.chat or 'greeting'}")
+    if match.intent == "human":
+        ctx.count("human")
+        ctx.set_state(flow="human")
+        return ctx.texts.get("human_answer")
+    if match.intent == "menu":
+        ctx.count("menu_words")
+        return ctx.texts.get("menu_answer")
+    if match.intent == "rating":  # a rating word with no rating pending (the rating flow takes the rest)
+        return ctx.texts.get("rating_nothing_pending")
     if match.intent == "faq" and match.topic:
         if match.ambiguous and len(match.candidates) > 1:
             return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]], content)
         return topic_answer(ctx, match.topic, content)
+    if match.intent == "none" and not match.candidates:
+        ctx.count("offtopic")
+        return ctx.texts.get("offtopic_answer")
     ctx.count("unanswered", mask(content.strip())[:200])
     return ctx.texts.get("none_answer")
+
+
+def human(message: Any, ctx: Context) -> HandlerResult:
+    """After "人工": one reply word registers the matter for staff; anything else is a new message."""
+    said = (getattr(message, "content", None) or "").strip().strip("。.!！")
+    ctx.clear_state()
+    if message.type == "text" and said in ctx.texts.get("human_register_words").split():
+        return dispute.start(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 def topic_answer(ctx: Context, topic_id: str, question: str = "") -> str:
@@ -63,10 +86,7 @@ def choose(message: Any, ctx: Context) -> HandlerResult:
     ctx.clear_state()
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
         return topic_answer(ctx, options[int(content) - 1], str((ctx.state or {}).get("q") or ""))
-    ctx.state = None
-    from handlers import ROUTES
-
-    return ROUTES.route(message, None).handler(message, ctx)
+    return ctx.handle_as_new(message)
 
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

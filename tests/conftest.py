@@ -27,6 +27,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = "wx0000000000000001"
 APPSECRET = "test-secret-not-real"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # documents every default
 
 
 def pytest_generate_tests(metafunc: Any) -> None:
@@ -111,7 +112,7 @@ def standin() -> Iterator[Any]:
 
 @pytest.fixture
 def config(redis_url: str, standin: Any, tmp_path: Path) -> config_mod.Config:
-    base = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={})
+    base = config_mod.load(EXAMPLE_CONFIG, environ={})
     return base.replace(
         wechat={"token": TOKEN, "appid": APPID, "appsecret": APPSECRET, "aes_key": AES_KEY,
                 "api_base_url": standin.url},

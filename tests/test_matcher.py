@@ -16,7 +16,7 @@ from bot.matching.matcher import MAX_CANDIDATES, Match, Matcher, load_tokenizer
 from bot.matching.evaluate import evaluate, load_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
-INTENTS = ("faq", "report", "status", "chat", "none")
+INTENTS = ("faq", "report", "status", "urgent", "human", "menu", "rating", "chat", "none")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,6 @@ VILLAGER_QUESTIONS = [
     ("离婚冷静期是多少天", "divorce"),
     ("借给亲戚五万块他不还咋办", "private-lending"),
     ("在工地上摔断了腿算工伤不", "work-injury"),
-    ("有人打电话说是公安让我转账", "telecom-fraud"),
     ("几个儿子都不管老娘咋办", "elder-support"),
     ("邻居的羊把我家麦子啃了", "crop-damage"),
     ("没钱请律师怎么办", "legal-aid"),
@@ -103,7 +102,7 @@ def test_traditional_full_width_and_punctuation_are_normalised(matcher: Matcher,
 @pytest.mark.parametrize(
     ("text", "chat"),
     [
-        ("", "empty"), ("   ", "empty"), ("！！！？", "empty"), ("😀🙏", "emoji"), ("👍", "emoji"),
+        ("", "empty"), ("   ", "empty"), ("！！！？", "empty"), ("😀🙏", "emoji"), ("🙏", "emoji"),
         ("[微笑]", "emoji"), ("/::)", "emoji"), ("你好", "greeting"), ("您好啊", "greeting"),
         ("在吗", "greeting"), ("有人吗", "greeting"), ("亚克西姆赛斯", "greeting"), ("谢谢", "thanks"),
         ("好的谢谢您", "thanks"), ("热合麦特", "thanks"), ("再见", "bye"), ("ok", "affirm"),
@@ -192,7 +191,7 @@ def test_not_legal_questions_get_none(matcher: Matcher, text: str) -> None:
     assert (found.intent, found.topic) == ("none", None), found
 
 
-@pytest.mark.parametrize(("text", "expected"), [("合同", "labor-contract"), ("土地的事", "land-contract")])
+@pytest.mark.parametrize(("text", "expected"), [("合同", "labor-contract"), ("房子的事", "homestead")])
 def test_vague_questions_are_ambiguous_with_options(matcher: Matcher, text: str, expected: str) -> None:
     found = matcher.match(text)
     assert found.intent == "faq" and found.ambiguous

@@ -38,7 +38,7 @@ def test_a_host_starts_while_its_first_seed_is_down(cluster_redis_url: str) -> N
 
 def test_a_cluster_nobody_answers_is_a_connection_error_like_a_down_server() -> None:
     with pytest.raises(ClusterUnreachable) as caught:
-        connect(RedisConfig(url="redis+cluster://127.0.0.1:%d" % free_ports(1)[0], socket_timeout=0.2))
+        connect(RedisConfig(url=f"redis+cluster://127.0.0.1:{free_ports(1)[0]}", socket_timeout=0.2))
     assert isinstance(caught.value, ConnectionError)  # what the webhook and the spool already handle
 
 

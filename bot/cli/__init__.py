@@ -8,23 +8,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
-from flask.cli import FlaskGroup
 
 from bot import config as config_mod
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 
 
-def _create_app() -> Any:
-    from bot.app import create_app
+@click.group("pufabot")
+@click.version_option(package_name="pufabot", prog_name="pufabot", message="%(prog)s %(version)s")
+def cli() -> None:
+    """pufabot: the township law office's WeChat official-account bot.
 
-    return create_app()
-
-
-cli = FlaskGroup(name="pufabot", create_app=_create_app, add_default_commands=False,
-                 help="pufabot: the township law office's WeChat official-account bot.")
+    Settings come from ./config.toml (or the file PUFABOT_CONFIG names) and PUFABOT_* / WECHAT_* /
+    REDIS_URL / SECRET_KEY environment variables; without them the built-in defaults apply.
+    """
 
 
 def load_config() -> config_mod.Config:
@@ -34,28 +32,43 @@ def load_config() -> config_mod.Config:
         raise click.ClickException(str(exc)) from None
 
 
-@cli.command("serve", with_appcontext=False)
+@cli.command("serve")
 @click.option("--host", default=None, help="Address to bind (default: [serve] host).")
 @click.option("--port", type=int, default=None, help="Port (default: [serve] port).")
 @click.option("--workers", type=int, default=None, help="gunicorn worker processes (default: [serve] workers).")
-def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option("--i-know", "i_know", is_flag=True, help="Allow web.dev_mode with a real WeChat token and app id.")
+def serve_cmd(host: str | None, port: int | None, workers: int | None, i_know: bool) -> None:
     """Run the production server (gunicorn) on the configuration."""
+    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured
     from bot.serving import serve
 
-    serve(load_config(), host, port, workers)
+    config = load_config()
+    if config.web.dev_mode and real_account_configured(config) and not i_know:
+        raise click.ClickException(DEV_MODE_REFUSED)
+    try:
+        serve(config, host, port, workers)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
-@cli.command("simulate", with_appcontext=False)
+@cli.command("simulate")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
-def simulate_cmd(host: str, port: int) -> None:
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--i-know", "i_know", is_flag=True, help="Run even though a real WeChat token and app id are configured.")
+def simulate_cmd(host: str, port: int, i_know: bool) -> None:
     """Run the bot with a local chat page (/dev/chat) and a local WeChat API stand-in."""
-    from bot.dev.simulator import run_simulation
+    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured, run_simulation
 
-    run_simulation(load_config(), host, port)
+    config = load_config()
+    if real_account_configured(config) and not i_know:
+        raise click.ClickException(DEV_MODE_REFUSED)
+    try:
+        run_simulation(config, host, port)
+    except (ConfigError, StartupError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
-@cli.command("chat", with_appcontext=False)
+@cli.command("chat")
 @click.option("--url", default=None, help="A running pufabot (default: start one in-process).")
 @click.option("--openid", default=None, help="Pretend to be this villager (default: a random test openid).")
 @click.option("--safe-mode", is_flag=True, help="Encrypt messages as WeChat's safe mode does.")
@@ -66,57 +79,44 @@ def chat_cmd(url: str | None, openid: str | None, safe_mode: bool) -> None:
     terminal_chat(load_config(), url, openid, safe_mode)
 
 
-def wechat_client(config: config_mod.Config) -> Any:
-    """The WeChat API client alone (for commands that need no knowledge base)."""
-    from bot.store import connect
-    from bot.store.keys import Keys
-    from bot.wechat.api import WeChatAPI
-
-    return WeChatAPI(config.wechat, connect.connect(config.redis), Keys(config.redis.key_prefix))
-
-
 @cli.group("menu")
 def menu_group() -> None:
     """The official account's custom menu."""
 
 
-@menu_group.command("push", with_appcontext=False)
+@menu_group.command("push")
 @click.option("--dry-run", is_flag=True, help="Print the menu JSON instead of sending it.")
 def menu_push(dry_run: bool) -> None:
     """Create the custom menu from [menu] through the WeChat API."""
-    from bot.wechat.menu import menu_json
+    from bot.wechat.menu import check_keys, menu_json
+    from handlers import ROUTES
 
     config = load_config()
     try:
+        check_keys(config.menu, ROUTES.clicks)
         body = menu_json(config.menu)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if dry_run:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
+    from bot.services import build_services
     from bot.wechat.api import WeChatError
 
     try:
-        wechat_client(config).create_menu(body)
+        build_services(config, knowledge="lazy").wechat.create_menu(body)
     except WeChatError as exc:
         raise click.ClickException(f"微信拒绝了菜单 (errcode {exc.errcode}): {exc.errmsg}") from None
     click.echo("菜单已更新（用户重新进入公众号后可见）。")
 
 
-def _add_feature_commands() -> None:
-    """Feature command groups, each in its own module; absent ones are skipped."""
-    import importlib
+# Command groups in their own modules (they import ``load_config`` from here, hence at the end).
+from bot.cli.kb_commands import kb  # noqa: E402
+from bot.cli.posts_commands import posts  # noqa: E402
+from bot.cli.report_commands import report  # noqa: E402
+from bot.cli.staff_commands import staff  # noqa: E402
+from bot.cli.tickets_commands import tickets  # noqa: E402
+from bot.cli.worker_commands import worker  # noqa: E402
 
-    for module_name, attr in (("bot.cli.kb_commands", "kb"), ("bot.cli.tickets_commands", "tickets"), ("bot.cli.staff_commands", "staff"),
-                              ("bot.cli.posts_commands", "posts"), ("bot.cli.report_commands", "report"),
-                              ("bot.cli.worker_commands", "worker")):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        cli.add_command(getattr(module, attr))
-
-
-_add_feature_commands()
+for _command in (kb, tickets, staff, posts, report, worker):
+    cli.add_command(_command)

@@ -69,7 +69,7 @@ def _describe(matcher: Matcher, question: str) -> str:
     topics = matcher.kb.topics
 
     def title(topic_id: str | None) -> str:
-        return f"{topic_id} 【{topics[topic_id].title}】" if topic_id in topics else str(topic_id)
+        return f"{topic_id} 【{topics[topic_id].title}】" if topic_id is not None and topic_id in topics else str(topic_id)
 
     lines = [f"intent:  {found.intent}" + (" (ambiguous: will offer a choice)" if found.ambiguous else "")]
     if found.topic:

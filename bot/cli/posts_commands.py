@@ -11,12 +11,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli import load_config
 from bot.config import Config
+
+if TYPE_CHECKING:
+    from bot.posts import Posts
 
 ACTIONS = {"sent": "已发送", "already": "本周已发送过，不会重复发送", "skipped": "本周没有可用文章，已跳过并提醒管理员",
            "failed": "发送失败，已达最大重试次数，已提醒管理员", "retrying": "发送失败，稍后自动重试，已提醒管理员",
@@ -27,22 +30,11 @@ STATUS = {"planned": "待发送", "retrying": "重试中", "sent": "已发送", 
 WEEKDAYS = "一二三四五六日"
 
 
-def build_posts(config: Config) -> Any:
-    """The posts facade without the knowledge base or the matcher (quick to start)."""
-    from bot.store import connect
-    from bot.store.counters import BufferedCounters
-    from bot.store.keys import Keys
-    from bot.posts import Posts
-    from bot.texts import Texts
-    from bot.wechat.api import WeChatAPI
+def build_posts(config: Config) -> Posts:
+    """The posts facade (the knowledge base is not loaded: these commands start fast)."""
+    from bot.services import build_services
 
-    redis = connect.connect(config.redis)
-    keys = Keys(config.redis.key_prefix)
-    b = config.bot
-    texts = Texts.load(defaults={"name": b.name, "township": b.township, "office_phone": b.office_phone,
-                                 "office_address": b.office_address})
-    return Posts(config, redis, keys, WeChatAPI(config.wechat, redis, keys),
-                 BufferedCounters(redis, keys, tz=config.posts.timezone), texts)
+    return build_services(config, knowledge="lazy").posts
 
 
 def _date(value: str | None) -> dt.date | None:

@@ -41,8 +41,11 @@ def report(start: str, end: str, out_dir: Path) -> None:
         }
     finally:
         services.close()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from bot.store.private import private_dir, write_private
+
+    if not out_dir.exists():  # an existing directory is the operator's to keep as it is
+        private_dir(out_dir)
     for name, body in files.items():
-        (out_dir / name).write_text(body, encoding="utf-8")
+        write_private(out_dir / name, body.encode("utf-8"))  # the unanswered questions are villagers' words
         click.echo(f"已写入 {out_dir / name}")
     click.echo(exports.summary_line(result))

@@ -17,13 +17,11 @@ from bot.console.accounts import ROLES, AccountError, StaffAccounts
 
 
 def _accounts() -> StaffAccounts:
-    from bot.store import connect
-    from bot.store.keys import Keys
+    from bot.services import build_services
 
-    config = load_config()
-    web = config.web
-    return StaffAccounts(connect.connect(config.redis), Keys(config.redis.key_prefix),
-                         web.login_max_failures, web.login_lockout_seconds)
+    services = build_services(load_config(), knowledge="lazy")
+    web = services.config.web
+    return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds)
 
 
 def _audit(store: StaffAccounts, action: str, name: str, detail: str = "") -> None:

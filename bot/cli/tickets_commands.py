@@ -8,35 +8,22 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli import load_config
 from bot.disputes.tickets import TZ, TicketState
 
-
-def _disputes() -> Any:
-    """The facade without the knowledge base (fast: no jieba) — what these commands need."""
-    from bot.store import connect
+if TYPE_CHECKING:
     from bot.disputes import Disputes
-    from bot.store.keys import Keys
-    from bot.store.state import ConversationStore
-    from bot.texts import Texts
-    from bot.wechat.api import WeChatAPI
 
-    config = load_config()
-    redis = connect.connect(config.redis)
-    keys = Keys(config.redis.key_prefix)
-    b = config.bot
-    services = SimpleNamespace(
-        config=config, redis=redis, keys=keys,
-        texts=Texts.load(defaults={"name": b.name, "township": b.township, "office_phone": b.office_phone,
-                                   "office_address": b.office_address}),
-        wechat=WeChatAPI(config.wechat, redis, keys),
-        conversations=ConversationStore(redis, keys, b.state_ttl, b.draft_ttl))
-    return Disputes(services)
+
+def _disputes() -> Disputes:
+    """The dispute facade (the knowledge base is not loaded: these commands start fast)."""
+    from bot.services import build_services
+
+    return build_services(load_config(), knowledge="lazy").disputes
 
 
 def _when(ts: float | None) -> str:

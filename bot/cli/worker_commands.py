@@ -18,11 +18,17 @@ def worker(once: bool, interval: float) -> None:
     exits; a second one exits at once.
     """
     from bot import logs
+    from bot.errors import StartupError
+    from bot.serving import ensure_redis_reachable
     from bot.services import build_services
     from bot.worker import Worker
 
     config = load_config()
     logs.setup(config.log.level, config.log.json)
+    try:
+        ensure_redis_reachable(config)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
     services = build_services(config)
     try:
         Worker(services, interval=interval).run(max_ticks=1 if once else None)

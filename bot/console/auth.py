@@ -129,7 +129,10 @@ def _not_found(exc: Any) -> Response:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/staff") and not urlsplit(target).netloc and "\\" not in target:
+    # No control characters: CR/LF in a Location header is refused by werkzeug (a 500), and "\\" or a
+    # netloc would leave the site.
+    if target and target.startswith("/staff") and not urlsplit(target).netloc and "\\" not in target \
+            and target.isprintable():
         return target
     return url_for("staff.queue")
 

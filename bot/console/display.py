@@ -69,6 +69,22 @@ def who_name(who: str) -> str:
     return WHO_NAMES.get(who, who)
 
 
+def http_url(value: Any) -> str:
+    """``value`` when it is an absolute http(s) URL with a host, else "": only those become links.
+
+    A villager's push names PicUrl (and other URLs) freely; ``javascript:``, ``data:`` and the like are
+    shown as text, never as ``href``."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.isprintable():
+        return ""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return ""
+    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
 def map_link(lat: Any, lng: Any, label: str = "") -> str:
     """A map link for a WeChat location (GCJ-02 coordinates, which AMap uses too)."""
     from urllib.parse import quote

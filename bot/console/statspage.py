@@ -56,21 +56,24 @@ def charts(report: figures.Report, kind_label: Any) -> list[Any]:
 
 
 @bp.get("/stats")
-def stats_page() -> str:
+def stats_page() -> Any:
     svc = services()
     period, error = _period()
     report = figures.build_report(svc, period)
     kind_label, topic_title = exports.labels_for(svc)
+    # Bad dates: the page says why (and shows this year), with 400 so that nothing takes it for the asked period.
     return render_template("staff_stats.html", report=report, period=period, error=error, labels=figures.LABELS,
                            summary=SUMMARY, columns=exports.TICKET_COLUMNS, show=figures.show,
                            charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
-                           ident=str)
+                           ident=str), 400 if error else 200
 
 
 @bp.get("/stats.csv")
 def stats_csv() -> Response:
     svc = services()
-    period, _ = _period()
+    period, error = _period()
+    if error:
+        return Response(error, status=400, mimetype="text/plain")
     report = figures.build_report(svc, period)
     kind_label, _ = exports.labels_for(svc)
     which = request.args.get("table", "figures")

@@ -40,7 +40,7 @@ class QueueFilters:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Any, villages: tuple[str, ...], kinds: tuple[str, ...]) -> "QueueFilters":
+    def from_args(cls, args: Any, villages: tuple[str, ...], kinds: tuple[str, ...]) -> QueueFilters:
         state = args.get("state", "")
         try:
             page = max(1, min(int(args.get("page", 1)), 10_000))
@@ -150,9 +150,13 @@ def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
 
 @bp.get("/media/<media_id>")
 def media(media_id: str) -> Response:
+    from bot.disputes.media import MEDIA_ID
     from bot.wechat.api import WeChatError
 
     t = load_ticket(request.args.get("ticket", ""))
+    if not MEDIA_ID.match(media_id):  # a villager's push named it: never a path, never sent on to WeChat
+        return Response(render_template("staff_message.html", message=text("console_media_bad_id")),
+                        status=400, mimetype="text/html")
     if attached_media(t, media_id) is None:
         return Response(render_template("staff_message.html", message=text("console_media_refused")),
                         status=403, mimetype="text/html")
@@ -164,7 +168,7 @@ def media(media_id: str) -> Response:
             "console_media_failed", errcode=exc.errcode, errmsg=exc.errmsg)), status=502, mimetype="text/html")
     record("view_media", t.id, media_id)
     response = Response(content, mimetype=ctype)
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = "no-store"  # a villager's photo or voice: personal data
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -193,6 +197,11 @@ def _voices_play() -> bool:
     from bot.disputes.voice import ffmpeg_path
 
     return ffmpeg_path() is not None
+
+
+@bp.app_template_filter("http_url")
+def _http_url(value: Any) -> str:
+    return display.http_url(value)
 
 
 @bp.app_template_global("map_link")

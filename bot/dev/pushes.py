@@ -52,7 +52,7 @@ class WebhookPusher:
         for attempt in range(1 + self.resends):
             try:
                 answer = self.transport(signed.params, signed.body)
-            except Exception as exc:  # a timeout or a refused connection: WeChat sends it again
+            except Exception as exc:  # noqa: BLE001 - a timeout or a refused connection: WeChat sends it again
                 log.info("stand-in push attempt %d failed: %s", attempt + 1, type(exc).__name__)
                 continue
             with self._lock:

@@ -21,18 +21,38 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from bot.config import Config
 from bot.dev import wire
 
-bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates")
+bp = Blueprint("simulator", __name__, url_prefix="/dev", template_folder="templates", static_folder="static")
+
+
+SELF_URL = "PUFABOT_SELF_URL"  # app.config key: where this very server listens (set by run_simulation)
+
+
+def own_address(config: Config) -> str:
+    """This server's own base URL: the simulator's listening address, else ``web.public_url``.
+
+    Never the request's ``Host``: the simulator signs pushes with the configured token, and a
+    request naming another host would have it send a validly signed push there."""
+    return str(current_app.config.get(SELF_URL) or config.web.public_url).rstrip("/")
+
+
+def real_account_configured(config: Config) -> bool:
+    """A real WeChat token and app id are set: the simulator would sign pushes a real server accepts."""
+    return bool(config.wechat.token and config.wechat.appid)
+
+
+DEV_MODE_REFUSED = ("dev mode (the chat simulator) refused: a real WeChat token and app id are configured, and the "
+                    "simulator signs pushes with that token. Use a config without them, or pass --i-know.")
 
 
 def _villager(openid: str, safe: bool) -> wire.Villager:
     svc = current_app.extensions["pufabot"]
-    url = request.host_url.rstrip("/") + "/wechat"
+    url = own_address(svc.config) + "/wechat"
     cipher = current_app.extensions["pufabot.cipher"]
     return wire.Villager(wire.http_transport(url), svc.config.wechat.token, cipher, openid, safe and cipher is not None)
 
 
 def _standin_url() -> str:
-    return current_app.extensions["pufabot"].config.wechat.api_base_url.rstrip("/")
+    return str(current_app.extensions["pufabot"].config.wechat.api_base_url).rstrip("/")
 
 
 @bp.get("/chat")
@@ -107,23 +127,33 @@ def _start_standin(config: Config) -> Any:
 
 
 def run_simulation(config: Config, host: str, port: int) -> None:
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from bot.app import create_app
-    from bot.serving import ensure_redis_url
+    from bot.serving import ensure_port_free, ensure_redis_reachable, ensure_redis_url
 
+    ensure_port_free(host, port)  # before anything starts or any banner says it did
     standin = _start_standin(config)
     config = ensure_redis_url(simulation_config(config, standin.url))
+    ensure_redis_reachable(config)
     config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
     app = create_app(config)
+    app.config[SELF_URL] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
     from bot.dev.pushes import WebhookPusher
 
     # The stand-in reports finished mass sends to our webhook, as WeChat does (MASSSENDJOBFINISH).
     standin.state.pusher = WebhookPusher(wire.http_transport(f"http://{host}:{port}/wechat", timeout=5),
                                          config.wechat.token)
+    server = make_server(host, port, app, threaded=True)  # binds now: the banner below is true
     print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
-    print(f"  员工后台：http://{host}:{port}/staff   （先运行 pufabot staff add NAME --role admin）\n", flush=True)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    print(f"  员工后台：http://{host}:{port}/staff   （先运行 .venv/bin/pufabot staff add NAME --role admin）\n",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode: bool) -> None:

@@ -445,7 +445,7 @@ class StandinServer:
             raise RuntimeError("StandinServer is not running; call start() first")
         return f"http://127.0.0.1:{self._server.server_port}/"
 
-    def start(self) -> "StandinServer":
+    def start(self) -> StandinServer:
         if self._server is None:
             self.state.released.clear()
             self._server = make_server("127.0.0.1", 0, self.app, threaded=True,
@@ -465,7 +465,7 @@ class StandinServer:
             self._thread.join(timeout=5)
         self._server = self._thread = None
 
-    def __enter__(self) -> "StandinServer":
+    def __enter__(self) -> StandinServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -536,7 +536,8 @@ def _readable(kind: str, body: dict[str, Any]) -> str:
         values = [str(v.get("value", "")) for v in (body.get("data") or {}).values() if isinstance(v, dict)]
         return "［模板消息］" + "；".join(values)
     msgtype = body.get("msgtype", "")
-    obj = body.get(msgtype) if isinstance(body.get(msgtype), dict) else {}
+    found = body.get(msgtype)
+    obj = found if isinstance(found, dict) else {}
     if msgtype == "text":
         return str(obj.get("content", ""))
     if msgtype == "news":

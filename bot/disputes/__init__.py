@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT
+from bot.config import runtime_dir
 from bot.disputes.actions import ReplyResult, StaffActions
 from bot.disputes.intake import Intake
 from bot.disputes.media import MediaArchive
@@ -44,11 +43,9 @@ class Disputes:
         self.clock = time.time
         self.store = TicketStore(services.redis, services.keys, config.queue.stream_maxlen)
         self.queue = Queue(self.store, services.redis, services.keys, config.queue.claim_timeout)
-        spool_dir = Path(config.bot.spool_dir)
-        self.spool = Spool(spool_dir if spool_dir.is_absolute() else PROJECT_ROOT / spool_dir)
+        self.spool = Spool(runtime_dir(config.bot.spool_dir))
         self.intake = Intake(self.store, self.spool, config.bot.response_hours)
-        media_dir = Path(config.bot.media_dir)
-        self.media = MediaArchive(media_dir if media_dir.is_absolute() else PROJECT_ROOT / media_dir, services.wechat)
+        self.media = MediaArchive(runtime_dir(config.bot.media_dir), services.wechat)
         self.actions = StaffActions(self.store)
 
     # -- villagers --------------------------------------------------------------------------------
@@ -62,6 +59,10 @@ class Disputes:
     def for_villager(self, openid: str) -> list[Ticket]:
         """The villager's own tickets, newest first."""
         return self.store.for_villager(openid)
+
+    def filed_since(self, openid: str, since: float) -> int:
+        """How many tickets this villager filed since ``since`` (epoch seconds)."""
+        return self.store.filed_since(openid, since)
 
     def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
         """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""

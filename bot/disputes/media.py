@@ -10,13 +10,13 @@ A voice also gets a WAV copy (``<media id>.wav``, ``bot.disputes.voice``) that b
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 from bot.disputes import voice
+from bot.store.private import write_private
 
 log = logging.getLogger(__name__)
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
@@ -73,10 +73,7 @@ class MediaArchive:
         self._write(path, content)
 
     def _write(self, target: Path, data: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_private(target, data)  # villagers' photos and voices: 0600 in a 0700 directory
 
     def archive_recent(self, disputes: Any, now: float | None = None) -> int:
         """Copy the attachments of tickets from the last three days; returns how many were copied."""

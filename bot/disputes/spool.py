@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from bot.store.private import private_dir
+
 log = logging.getLogger(__name__)
 ACTIVE = "tickets.jsonl"
 
@@ -55,7 +57,7 @@ class Spool:
 
     def _ready(self) -> None:
         if not self.directory.is_dir():
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)  # villagers' reports: 0700 whatever the umask
             _fsync_dir(self.directory.parent)
 
     def append(self, record: dict[str, Any]) -> None:
@@ -124,7 +126,8 @@ class Spool:
 
     def _set_aside(self, path: Path, line: bytes, number: int) -> None:
         log.error("unreadable spool line set aside", extra={"file": path.name, "line": number})
-        with open(self.directory / (path.stem + ".bad"), "ab") as bad:
+        fd = os.open(self.directory / (path.stem + ".bad"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "ab") as bad:
             bad.write(line + b"\n")
             bad.flush()
             os.fsync(bad.fileno())

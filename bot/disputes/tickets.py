@@ -122,7 +122,7 @@ class Ticket:
         return out
 
     @classmethod
-    def from_hash(cls, data: dict[str, str]) -> "Ticket":
+    def from_hash(cls, data: dict[str, str]) -> Ticket:
         kwargs: dict[str, Any] = {}
         for f in fields(cls):
             if f.name not in data:

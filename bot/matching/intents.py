@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,8 +69,47 @@ class IntentRules:
                 return found.span()
         return None
 
+    def asks_about_procedure(self, compact: str) -> bool:
+        """The message asks how mediation or reporting works (cost, time, effect, where, how)."""
+        return _PROCEDURE_QUESTION.search(compact) is not None
+
     def is_offtopic(self, compact: str) -> bool:
         return self.offtopic.search(compact) is not None
+
+
+_PROCEDURE_QUESTION = re.compile(
+    r"怎么|咋|如何|去哪|哪里|在哪|找谁|要不要|需不需要|收费|要钱|多少钱|花钱|多久|多长时间|有用吗|管用吗|有效吗|"
+    r"算数|算不算|效力|是什么|啥意思|什么意思|能不能反悔|可以反悔")
+_RATING = re.compile(r"^(?:打|给|评)?([1-5一二三四五两])(?:分|星|颗星|棵星|个星|星星)?(?:吧|啊|呀|的|满意)?$")
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_STARS = "⭐★🌟"
+
+
+def parse_rating(folded: str, cleaned: str, words: Mapping[str, int]) -> int | None:
+    """A satisfaction score 1–5 when the message is one, or opens with one before a comment
+    ("5", "5分", "五星", "满意", "⭐⭐⭐", "👍", "2分 说好来人结果没来", "不满意 到现在没解决").
+
+    ``cleaned`` is the normalised message with spaces between runs; ``words`` maps compact rating
+    words to scores (``knowledge/intents/rating.tsv``). Only the first run is read, so "5分钟" or
+    "满意度怎么算" are not ratings.
+    """
+    compact = cleaned.replace(" ", "")
+    for candidate in dict.fromkeys((compact, cleaned.split(" ", 1)[0])):
+        if candidate in words:
+            return words[candidate]
+        found = _RATING.match(candidate)
+        if found:
+            value = found.group(1)
+            return int(value) if value.isdigit() else _NUMERALS[value]
+    bare = re.sub(r"[\s,，.。!！~～\ufe0f]+", "", folded)
+    if not bare:
+        return None
+    if all(ch in _STARS + "☆" for ch in bare):
+        stars = sum(1 for ch in bare if ch in _STARS)
+        return stars if 1 <= stars <= 5 else None
+    if not bare.replace("👍", ""):
+        return 5  # 赞: WeChat's thumbs-up is praise
+    return None
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:

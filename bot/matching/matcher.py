@@ -22,8 +22,10 @@ import jieba
 
 import knowledge
 from bot.matching import textnorm
+from bot.matching.classifier import IntentModel, load_or_train
+from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
-from bot.matching.intents import IntentRules
+from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
 from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
@@ -46,6 +48,15 @@ SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophon
 SOUND_ALIKE_WINDOW_BELOW = 0.8  # a run of the message at or above this generality may be re-read
 OFFTOPIC = "(offtopic)"  # pseudo-topic of everyday non-legal questions (knowledge/dict/offtopic.txt)
 OFFTOPIC_MARGIN = 0.05  # a legal topic must beat the pseudo-topic by this much (unless sure)
+# The learned intent model's probabilities (bot/matching/classifier.py) decide beside the rules.
+# Thresholds were chosen by 5-fold cross-validation on the project's own examples
+# (``pufabot kb tune``, bot/matching/tuning.py): each is the lowest value that keeps that intent's
+# out-of-fold precision at or above its target (urgent 0.90, the others 0.95), so a missed emergency
+# costs more than a needless emergency line, and a wrong report flow more than a legal answer.
+URGENT_AT = 0.40
+INTENT_AT = {"report": 0.45, "status": 0.55, "human": 0.35, "menu": 0.35, "none": 0.35, "chat": 0.50,
+             "rating": 0.50}
+PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
 
 _NUMERAL = re.compile(r"^[0-9零一二三四五六七八九十百千万亿两几多半.]+$")
 
@@ -63,18 +74,28 @@ class Match:
     score: float = 0.0
     candidates: tuple[Candidate, ...] = ()
     ambiguous: bool = False
-    chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "empty"
+    chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "number" | "empty"
     ticket_id: str | None = None
+    urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | threat | injury | self-harm
+    rating: int | None = None  # 1–5, for intent "rating"
+    confidence: float = 0.0  # the intent model's probability of the chosen intent (1.0 for a rule)
 
     def to_json(self, q: str) -> dict[str, Any]:
         """The object ``pufabot kb match --jsonl`` prints (a stable interface)."""
-        return {
+        out: dict[str, Any] = {
             "q": q,
             "intent": self.intent,
             "topic": self.topic,
-            "score": round(self.score, 4),
+            "score": self.rating if self.intent == "rating" else round(self.score, 4),
             "candidates": [{"topic": c.topic, "score": round(c.score, 4)} for c in self.candidates],
         }
+        if self.intent == "urgent":
+            out["urgent_kind"] = self.urgent_kind
+        if self.intent == "status" and self.ticket_id:
+            out["ticket_id"] = self.ticket_id
+        if self.intent == "chat":
+            out["chat"] = self.chat
+        return out
 
 
 def cache_dir() -> Path:
@@ -164,8 +185,12 @@ class Analyser:
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, analyser: Analyser, index: TopicIndex, rules: IntentRules,
-                 char_table: dict[int, str], cache_size: int = 4096):
+                 char_table: dict[int, str], cache_size: int = 4096, model: IntentModel | None = None,
+                 exact: Mapping[str, tuple[str, str]] | None = None, rating_words: Mapping[str, int] | None = None):
         self.kb = kb
+        self.model = model
+        self.exact = exact or {}
+        self.rating_words = rating_words or {}
         self.analyser = analyser
         self.index = index
         self.rules = rules
@@ -215,7 +240,19 @@ class Matcher:
         ]
         index = TopicIndex(phrasings, topic_keywords, background, analyser.generality)
         rules = IntentRules.load(dict_dir / "intents.toml")
-        return cls(kb, analyser, index, rules, char_table, cache_size)
+        model, exact, rating_words = None, {}, {}
+        intents_dir = dict_dir.parent / "intents"
+        if intents_dir.is_dir():
+
+            def compact(text: str) -> str:
+                return norm(text).replace(" ", "")
+
+            rows = training_rows(kb, intents_dir, compact)
+            model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
+            # A message that is word for word one of the examples takes that example's label.
+            exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
+            rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
+        return cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words)
 
     def match(self, text: str) -> Match:
         """Intent, topic and candidates for one message. Pure function of the text, cached."""
@@ -249,22 +286,89 @@ class Matcher:
         ticket_id = textnorm.find_ticket_id(folded)
         cleaned = self._cleaned(folded)
         compact = cleaned.replace(" ", "")
+        probs = self.model.proba(compact) if self.model is not None and compact else {}
+        urgent = self._urgent(probs)
+        if urgent is not None:
+            kind, p = urgent
+            ranked = self.index.rank(self.analyser.analyse(cleaned))
+            top = _candidates(ranked)
+            return Match("urgent", top[0].topic if top else None, p, top, urgent_kind=kind, confidence=p)
         if ticket_id or (compact and self.rules.is_status(compact)):
-            return Match("status", score=1.0, ticket_id=ticket_id)
-        if not compact:
-            return Match("chat", score=1.0, chat="emoji" if textnorm.has_pictograph(folded) else "empty")
+            return Match("status", score=1.0, ticket_id=ticket_id, confidence=1.0)
+        if not compact or _ONLY_NUMBER.fullmatch(folded.strip()):
+            rating = self.rating(text) if not compact else None
+            if rating is not None:  # "👍", "⭐⭐⭐⭐"
+                return Match("rating", rating=rating, score=1.0, confidence=1.0)
+            return Match("chat", score=1.0, chat=_empty_kind(folded))
         chat = self.rules.chat_kind(compact)
         if chat is not None:
-            return Match("chat", score=1.0, chat=chat)
+            return Match("chat", score=1.0, chat=chat, confidence=1.0)
+        rating = self.rating(text)
+        if rating is not None:
+            return Match("rating", rating=rating, score=1.0, confidence=1.0)
         span = self.rules.report_span(compact)
         if span is not None:
-            rest = compact[: span[0]] + " " + compact[span[1] :]
-            ranked = self.index.rank(self.analyser.analyse(rest.strip()))
-            candidates = _candidates(ranked)
-            best = candidates[0] if candidates and candidates[0].score >= REPORT_TOPIC_AT else None
-            return Match("report", best.topic if best else None, best.score if best else 0.0, candidates)
+            return self._report(compact[: span[0]] + " " + compact[span[1] :], 1.0)
+        known = self.exact.get(compact)
+        if known is not None:
+            return self._known(known, compact, cleaned)
+        learned = self._learned(probs)
+        if learned == "report" and self.rules.asks_about_procedure(compact):
+            learned = None  # "怎么申请调解", "调解要钱吗": a question about mediation, not a request
+        if learned == "report":
+            return self._report(cleaned, probs["report"])
+        if learned in ("status", "human", "menu"):
+            return Match(learned, score=probs[learned], confidence=probs[learned])
         ranked = self.index.rank(self._analysed(cleaned))
+        if learned == "none":
+            top = _candidates(ranked)
+            if not top or top[0].score < SURE_AT:
+                return Match("none", None, top[0].score if top else 0.0, top, confidence=probs["none"])
         return self._decide(ranked, compact)
+
+    def rating(self, text: str) -> int | None:
+        """The satisfaction score 1–5 this message gives, if it gives one (see ``parse_rating``)."""
+        folded = textnorm.fold(text[:MAX_CHARS], self.char_table)
+        return parse_rating(folded, textnorm.clean(folded), self.rating_words)
+
+    def _urgent(self, probs: Mapping[str, float]) -> tuple[str, float] | None:
+        """The most likely emergency kind when emergencies together are likely enough."""
+        kinds = {label.removeprefix("urgent:"): p for label, p in probs.items() if label.startswith("urgent:")}
+        total = sum(kinds.values())
+        others = max((p for label, p in probs.items() if not label.startswith("urgent:")), default=0.0)
+        if total < URGENT_AT or total < others:  # "摔断了腿算工伤不" is a question about the law
+            return None
+        kind = max(kinds, key=lambda k: kinds[k])
+        return kind, total
+
+    @staticmethod
+    def _learned(probs: Mapping[str, float]) -> str | None:
+        """The model's intent when it is sure enough of it (faq and the rest are left to the rules)."""
+        if not probs:
+            return None
+        label = max(probs, key=lambda k: probs[k])
+        at = INTENT_AT.get(label)
+        return label if at is not None and probs[label] >= at else None
+
+    def _known(self, known: tuple[str, str], compact: str, cleaned: str) -> Match:
+        intent, detail = known
+        if intent == "urgent":
+            return Match("urgent", urgent_kind=detail, score=1.0, confidence=1.0)
+        if intent == "report":
+            return self._report(cleaned, 1.0)
+        if intent == "chat":
+            return Match("chat", score=1.0, chat=detail or "greeting", confidence=1.0)
+        if intent == "rating" and detail.isdigit():
+            return Match("rating", rating=int(detail), score=1.0, confidence=1.0)
+        return Match(intent, score=1.0, confidence=1.0)
+
+    def _report(self, rest: str, confidence: float) -> Match:
+        """A report; the rest of the message names its topic when it clearly does."""
+        ranked = self.index.rank(self.analyser.analyse(rest.strip()))
+        candidates = _candidates(ranked)
+        best = candidates[0] if candidates and candidates[0].score >= REPORT_TOPIC_AT else None
+        return Match("report", best.topic if best else None, best.score if best else 0.0, candidates,
+                     confidence=confidence)
 
     def _decide(self, ranked: list[Scored], compact: str) -> Match:
         candidates = _candidates(ranked)
@@ -280,6 +384,9 @@ class Matcher:
         ):
             return Match("none", None, top, candidates)
         confident = top >= SURE_AT or (top >= ANSWER_AT and top - second >= MARGIN)
+        if not confident:  # offer only candidates that are each plausible for this message
+            candidates = tuple(c for c in candidates if c.score >= top * PLAUSIBLE_SHARE)
+            confident = len(candidates) < 2
         return Match("faq", candidates[0].topic, top, candidates, ambiguous=not confident)
 
 
@@ -300,3 +407,14 @@ def _resolve_chains(synonyms: Mapping[str, str]) -> dict[str, str]:
         if target != word:
             resolved[word] = target
     return resolved
+
+
+# A phone number alone, however written: 139 1234 5678, 139-1234-5678, +86 13912345678, (0991)1234567.
+_ONLY_NUMBER = re.compile(r"[+(]?\d[\d\s\-()]{5,}\d")
+
+
+def _empty_kind(folded: str) -> str:
+    """What a message with no words was: a number alone (a phone number, say), pictographs, or nothing."""
+    if sum(c.isdigit() for c in folded) >= 7:
+        return "number"
+    return "emoji" if textnorm.has_pictograph(folded) else "empty"

@@ -199,18 +199,19 @@ class Posts:
         return self.publisher.alerts(limit)
 
     def mass_send_finished(self, msg_id: str, status: str, *, total: int, filtered: int, sent: int, errors: int,
-                           now: float) -> str | None:
-        """WeChat reported a mass send done: record it on its week; the post's slug, or None when
-        the send was not one of our weekly posts (staff may mass-send from the WeChat console)."""
+                           now: float) -> dict[str, str] | None:
+        """WeChat reported a mass send done: record it on its week and return that week's record;
+        None when the send was not one of our weekly posts (staff may mass-send from the WeChat
+        console, and a forged push names any MsgID): the caller records those apart."""
         record = self.publisher.record_mass_result(msg_id, {
             "status": status, "total": total, "filtered": filtered, "sent": sent, "errors": errors,
             "finished_at": int(now)})
         if record is None:
             log.info("mass send finished that no weekly post made", extra={"msg_id": msg_id, "status": status})
             return None
-        if status.lower() != "send success":
+        if not mass_send_succeeded(status):
             self.publisher.alert("mass_failed", record, now)
-        return record.get("slug") or None
+        return record
 
     def reason_label(self, reason: str) -> str:
         key = f"post_reason_{reason}"
@@ -219,7 +220,13 @@ class Posts:
     def _alert_text(self, kind: str, record: dict[str, str]) -> str:
         values = {k: record.get(k, "") for k in ("week", "title", "attempts", "error", "errcode", "publish_status",
                                                    "mass_status")}
-        return self.texts.get(f"post_alert_{kind}", **values)
+        return str(self.texts.get(f"post_alert_{kind}", **values))
+
+
+def mass_send_succeeded(status: str) -> bool:
+    """MASSSENDJOBFINISH's ``Status`` for a delivered send: ``send success``, also spelled
+    ``sendsuccess`` in the wild."""
+    return status.strip().lower().replace(" ", "") == "sendsuccess"
 
 
 def build(services: Any) -> Posts:

@@ -71,7 +71,7 @@ class Library:
     broken: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> "Library":
+    def load(cls, directory: Path | None = None) -> Library:
         directory = Path(directory) if directory is not None else knowledge.KNOWLEDGE_DIR / "posts"
         posts: dict[str, Post] = {}
         broken: dict[str, str] = {}

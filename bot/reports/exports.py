@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -16,6 +17,26 @@ from bot.reports.figures import LABELS, Figures, Report, percent, show
 
 TICKET_COLUMNS = ("received", "consultations_staff", "resolved", "mediation_rate", "referred", "risks_found",
                   "response_rate", "solve_rate", "satisfaction_rate")
+
+
+# A spreadsheet takes a cell starting with one of these as a formula (=cmd|..., +HYPERLINK(...), @SUM(...)).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Markdown and HTML syntax in villagers' text: escaped so the report shows it, never renders it.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!~])")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell Excel and WPS show as text: one starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def md_text(text: str) -> str:
+    """Villagers' text for a Markdown table: no raw HTML, image, link or emphasis, one line."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _label(name: str) -> str:
@@ -38,7 +59,7 @@ def figures_csv(report: Report, kind_label: Callable[[str], str] = str) -> str:
                 values.append("")  # the bot's counters are not split by village or kind
             else:
                 values.append(show(name, value) if value is not None else "")
-        writer.writerow([scope, group, *values])
+        writer.writerow([csv_cell(c) for c in (scope, group, *values)])
     return "\ufeff" + out.getvalue()
 
 
@@ -47,7 +68,7 @@ def unanswered_csv(report: Report) -> str:
     writer = csv.writer(out)
     writer.writerow(["问题（已去除个人信息）", "次数", "最近一次"])
     for question, times, day in report.unanswered:
-        writer.writerow([question, times, day])
+        writer.writerow([csv_cell(question), times, csv_cell(day)])
     return "\ufeff" + out.getvalue()
 
 
@@ -78,7 +99,7 @@ def markdown(report: Report, township: str = "", kind_label: Callable[[str], str
     lines += _table(["问题", "次数"], [[topic_title(topic), str(n)] for topic, n in report.top_topics]) \
         if report.top_topics else ["（本期没有记录）", ""]
     lines += ["## 智能问答没能回答的问题（知识库待补充）", ""]
-    lines += _table(["问题", "次数", "最近一次"], [[q, str(n), d] for q, n, d in report.unanswered]) \
+    lines += _table(["问题", "次数", "最近一次"], [[md_text(q), str(n), d] for q, n, d in report.unanswered]) \
         if report.unanswered else ["（本期没有记录）", ""]
     lines += ["## 口径说明", "", *NOTES]
     return "\n".join(lines) + "\n"
@@ -105,14 +126,14 @@ def summary_line(report: Report) -> str:
 
 def labels_for(services: Any) -> tuple[Callable[[str], str], Callable[[str], str]]:
     """(kind label, topic title) functions from the services' wording and knowledge base."""
-    texts, topics = services.texts, getattr(services.kb, "topics", {})
+    texts, topics = services.texts, services.kb.topics
 
     def kind_label(kind: str) -> str:
         key = f"dispute_kind_{kind}"
         return str(texts.get(key)) if key in texts else kind
 
     def topic_title(topic: str) -> str:
-        found = topics.get(topic) if hasattr(topics, "get") else None
-        return str(getattr(found, "title", topic)) if found is not None else topic
+        found = topics.get(topic)
+        return found.title if found is not None else topic
 
     return kind_label, topic_title

@@ -55,17 +55,25 @@ LABELS = {
 RATES = ("mediation_rate", "response_rate", "solve_rate", "satisfaction_rate")
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
 @dataclass(frozen=True)
 class Period:
+    """A span of whole days. ``parse`` keeps to years the office can mean (dates near 9999-12-31 would
+    overflow the day after ``end``)."""
+
     start: date
     end: date  # inclusive
 
     @classmethod
-    def parse(cls, start: str, end: str) -> "Period":
+    def parse(cls, start: str, end: str) -> Period:
         try:
             period = cls(date.fromisoformat(start.strip()), date.fromisoformat(end.strip()))
         except ValueError:
             raise ValueError("日期格式应为 2026-01-01") from None
+        if not (MIN_YEAR <= period.start.year and period.end.year <= MAX_YEAR):
+            raise ValueError(f"日期应在{MIN_YEAR}年至{MAX_YEAR}年之间")
         if period.end < period.start:
             raise ValueError("结束日期早于开始日期")
         if (period.end - period.start).days > 3660:
@@ -73,7 +81,7 @@ class Period:
         return period
 
     @classmethod
-    def this_year(cls, tz: str, now: float | None = None) -> "Period":
+    def this_year(cls, tz: str, now: float | None = None) -> Period:
         today = datetime.fromtimestamp(now or time.time(), ZoneInfo(tz)).date()
         return cls(date(today.year, 1, 1), today)
 
@@ -88,7 +96,7 @@ class Period:
         n = (self.end - self.start).days + 1
         return [(self.start + timedelta(days=i)).isoformat() for i in range(n)]
 
-    def months(self) -> list[tuple[str, "Period"]]:
+    def months(self) -> list[tuple[str, Period]]:
         out, cursor = [], self.start
         while cursor <= self.end:
             first_next = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -152,9 +160,6 @@ class Figures:
     def value(self, name: str) -> Any:
         return getattr(self, name)
 
-    def as_row(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in LABELS}
-
 
 def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
@@ -180,6 +185,8 @@ def ticket_words(ticket: Any) -> str:
 
 def is_risk(ticket: Any) -> bool:
     words = ticket_words(ticket)
+    if getattr(ticket, "source", "") == "urgent":  # an emergency the bot alerted staff to
+        return True
     return ticket.outcome == "转派出所" or any(w in words for w in RISK_WORDS)
 
 
@@ -254,12 +261,17 @@ def top_topics(counter_days: dict[str, dict[str, int]], limit: int = 20) -> list
 
 
 def unanswered_todo(items: Iterable[dict[str, str]], period: Period, limit: int = 100) -> list[tuple[str, int, str]]:
-    """The questions the bot could not answer in the period, most asked first (the KB's to-do list)."""
+    """The questions the bot could not answer in the period, most asked first (the KB's to-do list).
+
+    Masked again here (``bot.logs.mask``): entries written before the masking learnt a form
+    (phones with spaces, names after 我叫) must not reach the console, the CSV or the report."""
+    from bot.logs import mask
+
     first, last = period.start.isoformat(), period.end.isoformat()
     counts: Counter[str] = Counter()
     latest: dict[str, str] = {}
     for item in items:
-        day, question = item.get("day", ""), " ".join(str(item.get("q", "")).split())
+        day, question = item.get("day", ""), mask(" ".join(str(item.get("q", "")).split()))
         if question and first <= day <= last:
             counts[question] += 1
             latest[question] = max(latest.get(question, ""), day)

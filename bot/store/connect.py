@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bot.config import PROJECT_ROOT, RedisConfig
+from bot.config import RedisConfig, runtime_dir
 from bot.errors import ConfigError
 
 CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
 
 _embedded_lock = threading.Lock()
-_embedded: dict[Path, "EmbeddedRedis"] = {}
+_embedded: dict[Path, EmbeddedRedis] = {}
 
 
 def redis_binary() -> str:
@@ -62,8 +62,10 @@ class EmbeddedRedis:
         except (redis.RedisError, OSError):
             return False
 
-    def start(self, timeout: float = 10.0) -> "EmbeddedRedis":
-        self.directory.mkdir(parents=True, exist_ok=True)
+    def start(self, timeout: float = 10.0) -> EmbeddedRedis:
+        from bot.store.private import private_dir
+
+        private_dir(self.directory)  # the AOF holds every villager's conversation and tickets
         if self._alive():
             return self  # another process of ours runs it already
         if self.socket.exists():
@@ -81,7 +83,8 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str(self.directory / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # umask 077: the AOF, its rewrites and the log are created 0600 whatever our own umask is.
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, umask=0o077)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -106,10 +109,7 @@ class EmbeddedRedis:
 
 def embedded_server(directory: str | Path) -> EmbeddedRedis:
     """Start (once per process and directory) or reuse the embedded server under ``directory``."""
-    path = Path(directory)
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
-    path = path.resolve()
+    path = runtime_dir(str(directory))
     with _embedded_lock:
         server = _embedded.get(path)
         if server is None:

@@ -37,6 +37,11 @@ class Keys:
     def draft(self, openid: str) -> str:
         return self.user(openid, "draft")
 
+    # -- captured signed URLs ---------------------------------------------------------------------
+    def replay(self, timestamp: str, nonce: str) -> str:
+        """String: SHA-256 of the body first pushed with this (timestamp, nonce); TTL twice the window."""
+        return f"{self.prefix}:{{rp:{timestamp}:{nonce}}}"
+
     # -- dispute queue ------------------------------------------------------------------------
     def jf(self, part: str) -> str:
         return f"{self.prefix}:{{jf}}:{part}"

@@ -40,7 +40,7 @@ class WeChatError(Exception):
 class _TokenSession:
     """wechatpy's session interface, backed by our Redis token record."""
 
-    def __init__(self, api: "WeChatAPI"):
+    def __init__(self, api: WeChatAPI):
         self.api = api
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -54,7 +54,7 @@ class _TokenSession:
         self.api.redis.delete(self.api.token_key)
 
 
-class WeChatAPI(WeChatClient):
+class WeChatAPI(WeChatClient):  # type: ignore[misc]  # wechatpy is untyped
     """wechatpy's client with our base URL and Redis-shared token."""
 
     def __init__(self, config: WechatConfig, redis: Any, keys: Keys):
@@ -83,7 +83,7 @@ class WeChatAPI(WeChatClient):
         pipe.execute()
 
     @property
-    def access_token(self) -> str:  # type: ignore[override]
+    def access_token(self) -> str:
         token, refresh_at = self.stored_token()
         if token and time.time() < refresh_at:
             return token
@@ -172,10 +172,6 @@ class WeChatAPI(WeChatClient):
         endpoint = "material/add_material" if permanent else "media/upload"
         return self.call("post", endpoint, params={"type": kind}, files={"media": (filename, content)})
 
-    def upload_article_image(self, filename: str, content: bytes) -> Any:
-        """https://developers.weixin.qq.com/doc/offiaccount/Asset_Management/Adding_Permanent_Assets.html"""
-        return self.call("post", "media/uploadimg", files={"media": (filename, content)})
-
     def add_draft(self, articles: list[dict[str, Any]]) -> Any:
         """https://developers.weixin.qq.com/doc/offiaccount/Draft_Box/Add_draft.html"""
         return self.call("post", "draft/add", data={"articles": articles})
@@ -197,10 +193,6 @@ class WeChatAPI(WeChatClient):
         if client_msg_id:
             body["clientmsgid"] = client_msg_id
         return self.call("post", "message/mass/sendall", data=body)
-
-    def media_url(self, media_id: str) -> str:
-        """Download URL of a temporary media (villagers' voice and photos), on our base URL."""
-        return f"{self.base}cgi-bin/media/get?access_token={self.access_token}&media_id={media_id}"
 
     def download_media(self, media_id: str) -> tuple[bytes, str]:
         """(content, content type) of a temporary media, for staff to play or view."""

@@ -9,7 +9,15 @@ Handlers import neither Flask nor the webhook.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.services import Services
+    from bot.texts import Texts
 
 _UNSET: Any = object()
 
@@ -19,19 +27,20 @@ class Context:
     """One message's view of the world: who sent it, their conversation state, the services."""
 
     openid: str
-    services: Any
+    services: Services
     state: dict[str, Any] | None = None
     now: float = 0.0
     new_state: Any = field(default=_UNSET)
     counts: list[tuple[str, str, int]] = field(default_factory=list)
     speculative: bool = False
+    effects: list[Callable[[], None]] = field(default_factory=list)
 
     @property
-    def config(self) -> Any:
+    def config(self) -> Config:
         return self.services.config
 
     @property
-    def texts(self) -> Any:
+    def texts(self) -> Texts:
         return self.services.texts
 
     def set_state(self, **state: Any) -> None:
@@ -46,9 +55,24 @@ class Context:
         return self.new_state is not _UNSET
 
     def discard(self) -> None:
-        """Forget the state change and counts (the handler failed half-way)."""
+        """Forget the state change, counts and effects (the handler failed half-way)."""
         self.new_state = _UNSET
         self.counts.clear()
+        self.effects.clear()
+
+    def after(self, effect: Callable[[], None]) -> None:
+        """Run ``effect`` once this reply is committed (never for a speculative run that is dropped).
+
+        Effects must be idempotent: the pipeline runs them at most once per delivery, and a failed
+        one is logged, never shown to the villager."""
+        self.effects.append(effect)
+
+    def handle_as_new(self, message: Any) -> HandlerResult:
+        """Handle ``message`` as if no conversation were open: the villager left the flow (asked
+        something else, clicked a menu). The flow's state is cleared; the new handler may set its own."""
+        self.clear_state()
+        self.state = None
+        return self.services.routes.route(message, None).handler(message, self)
 
     def count(self, metric: str, label: str = "", n: int = 1) -> None:
         """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);

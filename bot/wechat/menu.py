@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
-from bot.config import MenuConfig, MenuItem
+from bot.config import MenuConfig, MenuItem, menu_items
 from bot.errors import ConfigError
 
-# Click keys the handlers understand (handlers/__init__.py routes them).
-KNOWN_KEYS = {"MENU_ASK", "MENU_REPORT", "MENU_WEEKLY", "MENU_MY_TICKETS", "MENU_CONTACT"}
+
+def check_keys(menu: MenuConfig, known: Iterable[str]) -> None:
+    """Every click key of the menu is one the routing table handles (``services.routes.clicks``):
+    a typo would otherwise give villagers "unknown button" for a whole menu entry."""
+    known = set(known)
+    for where, item in menu_items(menu):
+        if not item.sub_button and item.type == "click" and item.key not in known:
+            raise ConfigError(f"config key {where}.key: the bot has no handler for {item.key!r} "
+                              f"(known keys: {', '.join(sorted(known))})")
 
 
 def _leaf(item: MenuItem, where: str) -> dict[str, Any]:

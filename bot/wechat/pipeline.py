@@ -63,6 +63,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
     if begin.outcome == "done":
         assert spec is not None and spec_ctx is not None
         services.counters.add(spec_ctx.counts, now)
+        _run_effects(spec_ctx)
         return spec
     if begin.outcome == "dup":
         stored: str | None = begin.stored
@@ -90,9 +91,20 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
     except RedisError:
         log.warning("could not store reply and state", extra={"openid": mask_openid(openid)})
     services.counters.add(ctx.counts, now)
+    _run_effects(ctx)
     if late:
         _deliver_late(services, openid, reply)
     return reply
+
+
+def _run_effects(ctx: Context) -> None:
+    """What the handler asked to do once its reply is committed (e.g. alert staff of an emergency)."""
+    for effect in ctx.effects:
+        try:
+            effect()
+        except Exception:  # the villager has the reply; the failure must be loud here
+            log.exception("effect after reply failed", extra={"openid": mask_openid(ctx.openid)})
+    ctx.effects.clear()
 
 
 def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
@@ -116,6 +128,7 @@ def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openi
     answered = spec_ctx is not None and (
         not spec_ctx.state_changed or (spec_ctx.new_state or {}).get("flow") == "answered")
     if spec is not None and spec_ctx is not None and answered and isinstance(spec, Text) \
-            and spec_ctx.counts and spec_ctx.counts[0][0] == "faq":
+            and spec_ctx.counts and spec_ctx.counts[0][0] in ("faq", "urgent"):
+        _run_effects(spec_ctx)  # an emergency alert is spooled while Redis is down
         return spec
     return Text(services.texts.get("system_busy"))

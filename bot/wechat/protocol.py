@@ -60,8 +60,10 @@ def check_signature(token: str, signature: str | None, timestamp: str | None, no
 def _to_dict(element: ET.Element) -> Any:
     children = list(element)
     if not children:
-        text = element.text
-        return text if text and text.strip() else None
+        # Strip as wechatpy and WeRoBot do: ``<MsgType> <![CDATA[event]]> </MsgType>`` (official
+        # card-event docs, several SDKs' fixtures) means "event", and the reply goes to the bare openid.
+        text = element.text.strip() if element.text else ""
+        return text or None
     out: dict[str, Any] = {}
     for child in children:
         value = _to_dict(child)
@@ -72,6 +74,21 @@ def _to_dict(element: ET.Element) -> Any:
         else:
             out[child.tag] = value
     return out
+
+
+# The deepest push WeChat sends is four levels (SendPicsInfo/PicList/item/PicMd5Sum); 9,000 levels
+# would exhaust Python's recursion in ``_to_dict``.
+MAX_DEPTH = 16
+
+
+def _too_deep(root: ET.Element, limit: int) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
 
 
 def parse_xml(body: bytes) -> dict[str, Any]:
@@ -90,13 +107,15 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise BadRequest("malformed XML") from None
     if root.tag != "xml":
         raise BadRequest("root element must be <xml>")
+    if _too_deep(root, MAX_DEPTH):
+        raise BadRequest(f"XML nested deeper than {MAX_DEPTH} levels")
     data = _to_dict(root)
     if not isinstance(data, dict):
         raise BadRequest("empty <xml>")
     return data
 
 
-class UnknownEvent(BaseEvent):
+class UnknownEvent(BaseEvent):  # type: ignore[misc]  # wechatpy is untyped
     """An event wechatpy has no class for (PUBLISHJOBFINISH, future events): still an event."""
 
 
@@ -152,7 +171,7 @@ class Cipher:
     def decrypt(self, envelope: Mapping[str, Any], msg_signature: str | None, timestamp: str, nonce: str) -> bytes:
         encrypted = envelope.get("Encrypt")
         if not isinstance(encrypted, str) or not msg_signature:
-            raise BadRequest("safe-mode push without Encrypt or msg_signature")
+            raise SignatureError("safe-mode push without Encrypt or msg_signature")
         if not hmac.compare_digest(sign(self.token, timestamp, nonce, encrypted), msg_signature.lower()):
             raise SignatureError("msg_signature mismatch")
         return self.decrypt_text(encrypted)
@@ -161,7 +180,7 @@ class Cipher:
         """The plaintext XML inside an ``Encrypt`` value (its AppID checked by wechatpy)."""
         try:
             plain = self._prp.decrypt(encrypted, self.appid)
-        except Exception:  # wechatpy raises several types (bad base64, padding, appid)
+        except Exception:  # noqa: BLE001 - wechatpy raises several types (bad base64, padding, appid)
             raise BadRequest("cannot decrypt the message") from None
         return plain if isinstance(plain, bytes) else str(plain).encode("utf-8")
 

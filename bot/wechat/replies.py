@@ -5,8 +5,8 @@ A handler is ``handle(message, ctx) -> Reply | str | None`` (``ctx``: ``bot.wech
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class NoReply:
     """Answer WeChat with ``success``: nothing is shown to the villager."""
 
 
-Reply = Union[Text, News, NoReply]
-HandlerResult = Union[Reply, str, None]
+Reply = Text | News | NoReply
+HandlerResult = Reply | str | None
 
 
 

@@ -22,13 +22,14 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from bot.wechat import pipeline, protocol
-from bot.errors import BadRequest
+from redis.exceptions import RedisError
+
+from bot.errors import BadRequest, SignatureError
 from bot.wechat.replies import News, NoReply, Reply, Text
 
 log = logging.getLogger(__name__)
 
 PATH = "/wechat"
-XML_TYPES = ("text/xml", "application/xml", "")
 PLAIN = "text/plain; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 
@@ -73,6 +74,7 @@ class Webhook:
         self.token = services.config.wechat.token
         self.window = services.config.wechat.replay_window
         self.max_body = services.config.wechat.max_body_bytes
+        self.encrypted_only = services.config.wechat.message_mode != "plain"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -110,18 +112,31 @@ class Webhook:
     def receive(self, environ: dict[str, Any]) -> tuple[str, str]:
         args = query(environ)
         self._verify(args)
-        mimetype = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
-        if mimetype not in XML_TYPES:
-            raise BadRequest(f"unsupported content type {mimetype}", 415)
-        fields, envelope = self._read(args, read_body(environ, self.max_body))
+        # Any Content-Type (form-encoded, text/plain, none), as WeChat-compatible servers take it:
+        # the body decides; parse_xml refuses what is not XML.
+        body = read_body(environ, self.max_body)
+        self._admit(args, body)
+        fields, envelope = self._read(args, body)
         message = protocol.to_message(fields)
         reply = pipeline.process(self.services, message, fields)
         return self._render(reply, message, envelope)
+
+    def _admit(self, args: dict[str, str], body: bytes) -> None:
+        """Refuse a signed URL reused with another body (``bot.store.replay`` says why)."""
+        try:
+            admitted = self.services.replays.admit(args["timestamp"], args["nonce"], body)
+        except RedisError:  # the pipeline tells the villager Redis is down; do not refuse for it
+            log.warning("replay check skipped: redis unreachable", extra={"path": PATH})
+            return
+        if not admitted:
+            raise SignatureError("signed URL reused with another body")
 
     def _read(self, args: dict[str, str], body: bytes) -> tuple[dict[str, Any], protocol.Envelope]:
         data = protocol.parse_xml(body)
         ts, nonce = args["timestamp"], args["nonce"]
         if args.get("encrypt_type", "raw").lower() != "aes":
+            if self.encrypted_only:
+                raise SignatureError("plaintext push refused in compatible/safe message mode")
             return data, protocol.Envelope(False, ts, nonce)
         if self.cipher is None:
             raise BadRequest("encrypted push but wechat.aes_key is not configured")

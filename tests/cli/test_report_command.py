@@ -39,6 +39,7 @@ def test_the_report_writes_markdown_and_csv_for_the_year(tmp_path: Path, redis_u
     total = dict(zip(rows[0], rows[1]))
     assert total["维度"] == "合计" and total["受理纠纷件数"] == "2" and total["调解率"] == "100.0%"
     assert (out / f"unanswered-{year}-01-01-{year}-12-31.csv").exists()
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}, "villagers' words: owner only"
 
 
 def test_bad_dates_are_refused_before_anything_is_read() -> None:

@@ -16,6 +16,7 @@ import redis
 import requests
 
 from bot import config as config_mod
+from tests.conftest import EXAMPLE_CONFIG
 from bot.dev.standin import StandinServer, StandinState
 from bot.dev.standin_state import CS_QUOTA, TEMP_MEDIA_SECONDS
 from bot.store.keys import Keys
@@ -54,7 +55,7 @@ def make_api(server: StandinServer, redis_db: Any) -> Iterator[Callable[..., WeC
     made: list[WeChatAPI] = []
 
     def make(**wechat: Any) -> WeChatAPI:
-        base = config_mod.load(config_mod.EXAMPLE_CONFIG, environ={})
+        base = config_mod.load(EXAMPLE_CONFIG, environ={})
         cfg = base.replace(wechat={"api_base_url": server.url, "appid": server.state.appid,
                                    "appsecret": server.state.secret, **wechat})
         api = WeChatAPI(cfg.wechat, redis_db, Keys())
@@ -289,7 +290,7 @@ def test_menu_create_validation(server: StandinServer, api: WeChatAPI, menu: dic
 
 
 def test_menu_create_stores_the_configured_menu(server: StandinServer, api: WeChatAPI) -> None:
-    menu = menu_json(config_mod.load(config_mod.EXAMPLE_CONFIG, environ={}).menu)
+    menu = menu_json(config_mod.load(EXAMPLE_CONFIG, environ={}).menu)
     assert api.create_menu(menu) == {"errcode": 0, "errmsg": "ok"}
     stored = api.call("get", "menu/get")["menu"]
     assert stored["button"] == menu["button"]
@@ -328,7 +329,7 @@ def test_permanent_material_and_article_images(server: StandinServer, api: WeCha
     cover = api.upload_media("image", "cover.jpg", JPEG, permanent=True)
     assert cover["url"].startswith("http://mmbiz.qpic.cn/")
     assert errcode_of(lambda: api.download_media(cover["media_id"])) == 40007  # media/get: temporary only
-    image = api.upload_article_image("in-article.png", b"\x89PNG" + b"\0" * 100)
+    image = api.call("post", "media/uploadimg", files={"media": ("in-article.png", b"\x89PNG" + b"\0" * 100)})
     assert image["url"].startswith("http://mmbiz.qpic.cn/") and image["url"] in server.state.article_images
 
 
@@ -432,7 +433,7 @@ def test_fail_next_on_the_token_endpoint(server: StandinServer, api: WeChatAPI) 
 def test_hang_next_times_the_client_out_but_still_happens(server: StandinServer,
                                                           make_api: Callable[..., WeChatAPI]) -> None:
     api = make_api(request_timeout=0.3)
-    api.access_token  # fetch the token before the hang
+    _ = api.access_token  # fetch the token before the hang
     server.state.user_message(OPENID)
     server.state.hang_next("message/custom/send", 0.6)
     with pytest.raises(WeChatError) as info:
@@ -462,6 +463,6 @@ def test_server_stop_ends_hangs_and_frees_the_port() -> None:
     worker.join(5)
     assert done == [200]
     with pytest.raises(RuntimeError):
-        srv.url
+        _ = srv.url
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "cgi-bin/token", timeout=2)

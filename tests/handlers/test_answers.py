@@ -67,7 +67,7 @@ def test_mediate_starts_the_report_about_that_topic(villager: Any, services: Any
 
 
 @pytest.mark.parametrize("after, expected", [("你好", "有法律问题请直接说"), ("包工头欠我工钱不给", "12333"),
-                                             ("1", "这个问题我暂时回答不了")])
+                                             ("1", "没有待评价的事项")])
 def test_any_other_message_after_an_answer_is_a_new_message(villager: Any, services: Any, after: str,
                                                             expected: str) -> None:
     v = villager()
@@ -124,4 +124,13 @@ def test_every_laws_reply_fits_one_wechat_message_and_names_law_and_article(serv
 def test_unknown_state_topic_is_a_new_message(villager: Any, services: Any) -> None:
     v = villager()
     services.conversations.set(v.openid, {"flow": "answered", "topic": "no-such-topic", "point": ""})
-    assert "这个问题我暂时回答不了" in v.say("详细").content
+    assert v.say("详细").content == villager().say("详细").content  # as if nothing had been asked
+
+
+def test_a_rating_offer_survives_a_question_and_its_details(villager: Any, services: Any) -> None:
+    v = villager()
+    services.conversations.set(v.openid, {"flow": "rating", "ticket": "T-NOPE"})
+    assert v.say(DEADLINE_Q).content.endswith(CHOICES)
+    assert "【行政诉讼】" in v.say("详细").content
+    assert services.conversations.get(v.openid)["resume"] == {"flow": "rating", "ticket": "T-NOPE"}
+    assert "谢谢" in v.say("很满意").content  # the rating flow takes the next message

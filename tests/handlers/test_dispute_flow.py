@@ -28,9 +28,9 @@ def talk(v: wire.Villager, *messages: str) -> str:
 
 def test_a_report_from_the_intent_takes_the_first_words_as_description(villager: Any, services: Any) -> None:
     v = villager()
-    first = talk(v, "我要反映 邻居占了我家地")
+    first = talk(v, "我要反映 邻居家盖房挡了我家的光")
     assert "您是哪个村的" in first and "1. 东村" in first  # the topic already said "neighbours"
-    assert "您已经说了：“邻居占了我家地”" in talk(v, "1")
+    assert "您已经说了：“邻居家盖房挡了我家的光”" in talk(v, "1")
     assert "已记下1条" in talk(v, "他把院墙砌到我家地里了")
     assert "手机号" in talk(v, "好了")
     assert "怎么联系您" in talk(v, PHONE)
@@ -42,7 +42,7 @@ def test_a_report_from_the_intent_takes_the_first_words_as_description(villager:
     ticket = tickets[0]
     assert f"编号：{ticket.id}" in done and "48小时内" in done and "查询" in done
     assert (ticket.kind, ticket.village, ticket.phone, ticket.contact_pref) == ("neighbours", "东村", PHONE, "visit")
-    assert ticket.description == "邻居占了我家地\n他把院墙砌到我家地里了"
+    assert ticket.description == "邻居家盖房挡了我家的光\n他把院墙砌到我家地里了"
     assert ticket.topic == "neighbor-relations" and ticket.state == "new"
     assert services.conversations.get(v.openid) is None and services.conversations.get_draft(v.openid) is None
 

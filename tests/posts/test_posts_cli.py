@@ -13,8 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.config import EXAMPLE_CONFIG
-from tests.conftest import APPID, APPSECRET
+from tests.conftest import APPID, APPSECRET, EXAMPLE_CONFIG
 from tests.posts.conftest import PUBLIC
 
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster

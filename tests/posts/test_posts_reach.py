@@ -67,10 +67,34 @@ def test_a_mass_send_that_failed_alerts_the_staff_and_reaches_nobody(services: A
     assert this_year(services).posts_reached == before.posts_reached
 
 
-def test_a_mass_send_made_in_the_wechat_console_still_counts_as_outreach(services: Any, client: Any,
-                                                                         standin: Any) -> None:
+def test_a_mass_send_this_bot_did_not_make_is_recorded_apart_not_counted(services: Any, client: Any,
+                                                                          standin: Any) -> None:
+    """A console send, or a forged push naming any MsgID, must not inflate the report's figures."""
     before = this_year(services)
     system = wire.Villager(flask_transport(client), TOKEN, openid=pushes.SYSTEM_SENDER)
-    system.push(pushes.mass_send_finished(standin.state.account, 987654321, 120, 118, 117, 1))
+    assert system.push(pushes.mass_send_finished(standin.state.account, 987654321, 120, 118, 117, 1)).raw == "success"
     after = this_year(services)
-    assert (after.posts_sent - before.posts_sent, after.posts_reached - before.posts_reached) == (1, 117)
+    assert (after.posts_sent, after.posts_reached) == (before.posts_sent, before.posts_reached)
+    services.counters.flush()
+    days = services.redis.keys(services.keys.stats("*"))
+    apart: dict[str, int] = {}
+    for key in days:
+        if services.redis.type(key) in (b"hash", "hash"):
+            for field, n in services.redis.hgetall(key).items():
+                name = field.decode() if isinstance(field, bytes) else field
+                if name.startswith("mass_other"):
+                    apart[name.split("|")[0]] = apart.get(name.split("|")[0], 0) + int(n)
+    assert apart == {"mass_other_sent": 1, "mass_other_reach": 117}
+
+
+def test_status_sendsuccess_without_a_space_counts_like_send_success(services: Any, standin: Any,
+                                                                      client: Any) -> None:
+    standin.state.add_user(wire.fake_openid())
+    services.posts.run_due(at(f"{MONDAY} 09:00"))
+    msg_id = services.posts.publisher.record(dt.date.fromisoformat(MONDAY))["msg_id"]
+    before = this_year(services)
+    system = wire.Villager(flask_transport(client), TOKEN, openid=pushes.SYSTEM_SENDER)
+    system.push(pushes.mass_send_finished(standin.state.account, msg_id, 40, 40, 39, 1, status="sendsuccess"))
+    after = this_year(services)
+    assert (after.posts_sent - before.posts_sent, after.posts_reached - before.posts_reached) == (1, 39)
+    assert not [a for a in services.posts.alerts() if a["kind"] == "mass_failed"]

@@ -15,9 +15,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from bot.config import EXAMPLE_CONFIG
 from bot.worker import Job, Worker, heartbeats
-from tests.conftest import APPID, APPSECRET
+from tests.conftest import APPID, APPSECRET, EXAMPLE_CONFIG
 from tests.posts.conftest import TZ, at
 
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster

@@ -141,7 +141,7 @@ class LocalCluster:
             raise PortTaken(f"redis-server on {port} exited (port taken meanwhile?)")
         return bool(self.node(port).ping())
 
-    def start(self, timeout: float = 30) -> "LocalCluster":
+    def start(self, timeout: float = 30) -> LocalCluster:
         for attempt in range(3):  # other test runs on this machine may grab a port we picked
             self.ports = free_ports(self.count, bus_offset=10000)
             for port in self.ports:
@@ -225,7 +225,7 @@ class LocalCluster:
             terminate(process)
         self.processes.clear()
 
-    def __enter__(self) -> "LocalCluster":
+    def __enter__(self) -> LocalCluster:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -63,7 +63,7 @@ class AppHost:
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL" and not k.startswith("PUFABOT_")}
         return {**env, "PUFABOT_CONFIG": str(self.config_path)}
 
-    def start(self, timeout: float = 60) -> "AppHost":
+    def start(self, timeout: float = 60) -> AppHost:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(self.config_text, encoding="utf-8")
         with self.log_path.open("wb") as log:
@@ -125,10 +125,14 @@ http {{
 """
 
 
-def site_blocks(servers: Iterable[str]) -> tuple[str, str]:
-    """(upstream block, location blocks): the part of ``deploy/nginx.conf`` the tests run for real."""
+def site_blocks(servers: Iterable[str], log_dir: Path | None = None) -> tuple[str, str]:
+    """(http settings + upstream block, location blocks): the part of ``deploy/nginx.conf`` the tests
+    run for real; its access log goes to ``log_dir`` (default: nowhere)."""
     text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    upstream = text.split("# --- upstream ---")[1].split("# --- end upstream ---")[0]
+    log = f"{log_dir}/pufabot.access.log" if log_dir else "/dev/null"
+    text = text.replace("/var/log/nginx/pufabot.access.log", log)
+    settings = text.split("# --- http ---")[1].split("# --- end http ---")[0]
+    upstream = settings + text.split("# --- upstream ---")[1].split("# --- end upstream ---")[0]
     lines = [line for line in upstream.splitlines() if not line.strip().startswith("server ")]
     at = next(i for i, line in enumerate(lines) if "upstream pufabot" in line) + 1
     lines[at:at] = [f"        server {s} max_fails=1 fail_timeout=2s;" for s in servers]
@@ -149,9 +153,9 @@ class Nginx:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 10) -> "Nginx":
+    def start(self, timeout: float = 10) -> Nginx:
         self.directory.mkdir(parents=True, exist_ok=True)
-        upstream, locations = site_blocks(self.servers)
+        upstream, locations = site_blocks(self.servers, self.directory)
         conf = self.directory / "nginx.conf"
         conf.write_text(NGINX_CONF.format(prefix=self.directory, port=self.port, upstream=upstream,
                                           locations=locations), encoding="utf-8")

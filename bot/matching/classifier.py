@@ -1,0 +1,125 @@
+"""A learned intent classifier beside the rules: character n-gram TF-IDF and a linear model (pure).
+
+Why this model: villagers' messages are short, unsegmented, full of voice typos and dialect, so
+character n-grams (1–3) carry the signal that word rules miss ("评评理", "说和说和", "登计一下"), and
+a linear model over them trains in about a second on a few thousand examples, is deterministic
+(liblinear-free ``lbfgs`` with a fixed order of examples), and is a dot product at run time.
+fastText would be similar in quality but adds a compiled dependency and a binary model file.
+
+Training uses scikit-learn (imported only when the model is built). The trained weights are
+exported to plain numpy arrays and cached on disk, keyed by a hash of the training examples and of
+``MODEL_VERSION``; answering a message needs only numpy, so start-up stays fast and scikit-learn's
+import time is paid once per change of the examples.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODEL_VERSION = "1"  # bump when features or training change: the cache key includes it
+NGRAMS = (1, 2, 3)
+C = 8.0  # inverse regularisation, chosen by cross-validation (see ``bot.matching.tuning``)
+MAX_CHARS = 200  # the start of a long story says what it is about; its end says what is wanted
+TAIL_CHARS = 60
+
+
+def features(compact: str) -> list[str]:
+    """Character n-grams of the message with boundary marks; long messages keep head and tail.
+
+    The tail gets its own marked n-grams too, because a long story's request comes last
+    ("……你们能不能帮忙").
+    """
+    if len(compact) > MAX_CHARS:
+        compact = compact[: MAX_CHARS - TAIL_CHARS] + compact[-TAIL_CHARS:]
+    text = f"^{compact}$"
+    grams = [text[i : i + n] for n in NGRAMS for i in range(len(text) - n + 1)]
+    tail = compact[-12:]
+    grams += ["T:" + tail[i : i + 2] for i in range(len(tail) - 1)]
+    return grams
+
+
+@dataclass(frozen=True)
+class IntentModel:
+    classes: tuple[str, ...]
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # (n_features,)
+    coef: np.ndarray  # (n_features, n_classes): column-major for a fast row gather
+    intercept: np.ndarray  # (n_classes,)
+
+    def proba(self, compact: str) -> dict[str, float]:
+        """Probability of each class for one compact message (softmax of the linear scores)."""
+        counts = Counter(g for g in features(compact) if g in self.vocabulary)
+        if not counts:
+            scores = self.intercept
+        else:
+            index = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
+            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
+            weights = tf * self.idf[index]
+            weights /= math.sqrt(float(weights @ weights))
+            scores = weights @ self.coef[index] + self.intercept
+        exp = np.exp(scores - scores.max())
+        probs = exp / exp.sum()
+        return dict(zip(self.classes, probs.tolist()))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, idf=self.idf, coef=self.coef, intercept=self.intercept,
+                 meta=np.array(json.dumps({"classes": self.classes, "vocabulary": self.vocabulary},
+                                          ensure_ascii=False)))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> IntentModel:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            return cls(tuple(meta["classes"]), meta["vocabulary"], data["idf"], data["coef"], data["intercept"])
+
+
+def train(texts: Sequence[str], labels: Sequence[str], c: float = C) -> IntentModel:
+    """Fit on compact texts (deterministic: same examples, same model)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, norm="l2", lowercase=False)
+    matrix = vectorizer.fit_transform(list(texts))
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model.fit(matrix, list(labels))
+    classes = tuple(str(c) for c in model.classes_)
+    coef = np.ascontiguousarray(model.coef_.T, dtype=np.float64)
+    if len(classes) == 2:  # binary: sklearn keeps one column; make it two for softmax
+        coef = np.hstack([-coef / 2, coef / 2])
+        intercept = np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
+    else:
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+    vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+    return IntentModel(classes, vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), coef, intercept)
+
+
+def fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    digest = hashlib.sha256(f"{MODEL_VERSION}|{C}|{NGRAMS}|{MAX_CHARS}|{TAIL_CHARS}".encode())
+    for text, label in zip(texts, labels):
+        digest.update(f"{label}\t{text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path) -> IntentModel:
+    """The cached model for exactly these examples, trained (and cached) when there is none."""
+    path = cache / f"intents-{fingerprint(texts, labels)}.npz"
+    try:
+        return IntentModel.load(path)
+    except (OSError, ValueError, KeyError):
+        pass
+    model = train(texts, labels)
+    try:
+        model.save(path)
+    except OSError:
+        pass  # a read-only cache only costs the next start a second of training
+    return model

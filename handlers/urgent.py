@@ -1,0 +1,63 @@
+"""Emergencies (intent "urgent"): the emergency step first, and staff alerted at once.
+
+The reply's first line is the step to take now with the number to call (110, 120, 12356...), for
+every kind, inside or outside a conversation. Staff see the message as an urgent item at the top of
+the console queue even when the villager files no report: an alert ticket (``source = "urgent"``)
+is submitted after the reply is committed, idempotently per message, so WeChat's retries make no
+second alert, and it is spooled when Redis is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.logs import mask_openid
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
+
+log = logging.getLogger(__name__)
+
+
+def answer(message: Any, ctx: Context, content: str, kind: str, topic: str | None = None) -> HandlerResult:
+    """The emergency reply for ``kind``; the alert for staff follows the reply."""
+    ctx.count("urgent", kind)
+    msg_id = getattr(message, "id", None) or f"{getattr(message, 'time', '')}"
+    draft = {"kind": "other", "description": content, "source": "urgent", "urgent": True,
+             "urgent_kind": kind, "topic": topic or "", "contact_pref": "none"}
+    key = f"urgent:{ctx.openid}:{msg_id}"
+    ctx.after(lambda: _alert(ctx, draft, key))
+    return ctx.texts.get(f"urgent_{kind}")
+
+
+def _alert(ctx: Context, draft: dict[str, Any], key: str) -> None:
+    ticket = ctx.services.disputes.submit(ctx.openid, draft, key)
+    log.warning("urgent message: staff alerted", extra={"openid": mask_openid(ctx.openid),
+                                                        "ticket": ticket.id or "spooled",
+                                                        "kind": draft["urgent_kind"]})
+
+
+def first(handler: Any) -> Any:
+    """Wrap a conversation's handler: an emergency inside any conversation is answered first.
+
+    The conversation's state is left as it was, so the villager can go on where they were."""
+
+    def handle(message: Any, ctx: Context) -> HandlerResult:
+        content = _words(message)
+        if content:
+            match = ctx.services.matcher.match(content)
+            if match.intent == "urgent":
+                return answer(message, ctx, content, match.urgent_kind or "threat", match.topic)
+        return handler(message, ctx)
+
+    handle.__doc__ = handler.__doc__
+    handle.__name__ = getattr(handler, "__name__", "handle")
+    return handle
+
+
+def _words(message: Any) -> str:
+    if message.type == "text":
+        return str(message.content or "")
+    if message.type == "voice":
+        return str(getattr(message, "recognition", "") or "")
+    return ""

@@ -1,0 +1,56 @@
+"""What villagers typed, on its way out of the server: the unanswered list, its CSV, the Markdown report
+(issue 15.12 and 15.13): formulas neutralised, personal data masked in every form, Markdown escaped."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from bot.logs import mask
+from bot.reports import exports, figures
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+HYPERLINK(\"http://evil\",\"点我\")", "@SUM(1+1)*cmd|' /C calc'!A0",
+           "-2+3+cmd|' /C calc'!A0"]
+PERSONAL = {
+    "放首歌 我电话139 1234 5678": "139****5678",
+    "放首歌 手机139-2234-5678": "139****5678",
+    "放首歌 +86 13932345678": "139****5678",
+    "放首歌 号码１３９４２３４５６７８": "139****5678",
+    "放首歌 身份证6501 0219 9001 0112 34": "6501**********1234",
+    "放首歌 我叫张三丰想问问天气": "我叫张**",
+}
+RAW = ["139 1234 5678", "139-2234-5678", "13932345678", "１３９４２３４５６７８", "6501 0219 9001 0112 34", "张三丰"]
+
+
+@pytest.mark.parametrize("text,masked", [
+    ("139 1234 5678", "139****5678"), ("139-1234-5678", "139****5678"), ("+86 139 1234 5678", "+86 139****5678"),
+    ("１３９１２３４５６７８", "139****5678"), ("6501 0219 9001 0112 34", "6501**********1234"),
+    ("65010219900101123X", "6501**********123X"), ("我叫张三，住东村", "我叫张*，住东村"), ("我是王五，电话", "我是王*，电话"),
+    ("我是东村的", "我是东村的"), ("JF20261124-0001", "JF20261124-0001"),
+])
+def test_one_masking_function_knows_every_written_form(text: str, masked: str) -> None:
+    assert mask(text) == masked
+
+
+def test_unanswered_questions_leave_masked_and_defused(villager: Any, services: Any, staff_client: Any) -> None:
+    for text in [*HOSTILE, *PERSONAL, "<img src=x onerror=alert(1)> ![p](http://e/x.png) [点](javascript:alert(1))"]:
+        assert "12348" in villager().say(text).content
+    services.counters.flush()
+    admin = staff_client("王主任", role="admin")
+    page = admin.page("/staff/stats")
+    res = admin.get("/staff/stats.csv?table=unanswered")
+    assert res.status_code == 200
+    rows = list(csv.reader(io.StringIO(res.get_data(as_text=True).lstrip("\ufeff"))))
+    questions = [r[0] for r in rows[1:]]
+    report = figures.build_report(services, figures.Period.this_year(services.config.posts.timezone))
+    md = exports.markdown(report)
+    for out, shown in ((page, str), ("\n".join(questions), str), (md, exports.md_text)):  # Markdown escapes the *
+        assert not any(raw in out for raw in RAW)
+        assert all(shown(masked) in out for masked in PERSONAL.values()), out
+    assert not [q for q in questions if q.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert {"'" + h for h in HOSTILE} <= set(questions)
+    assert "<img" not in md and "![p](" not in md and "[点](javascript" not in md
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
