@@ -115,7 +115,7 @@ def _cut(text: str, room: int, mark: str) -> str:
 
 def _fits(text: str, line: str) -> str:
     """``text`` and ``line`` when both fit WeChat's 2048 bytes; else ``text`` cut to fit."""
-    if line and len(f"{text}\n{line}".encode("utf-8")) <= MAX_REPLY_BYTES:
+    if line and len(f"{text}\n{line}".encode()) <= MAX_REPLY_BYTES:
         return f"{text}\n{line}"
     while len(text.encode("utf-8")) > MAX_REPLY_BYTES:
         text = text[: len(text) - 10]

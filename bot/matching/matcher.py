@@ -261,9 +261,8 @@ class Matcher:
     def match_point(self, topic_id: str, text: str) -> Point | None:
         """The point of ``topic_id`` that answers ``text`` (bot/matching/points.py), or None when no
         point clearly fits (the reply is then the topic's summary). Never raises; cached."""
-        if not isinstance(text, str) or not isinstance(topic_id, str):
-            return None
-        return self._cached_point(topic_id, text[:MAX_CHARS])
+        known = isinstance(topic_id, str) and topic_id in self.kb.topics
+        return self._cached_point(topic_id, text[:MAX_CHARS] if isinstance(text, str) else "") if known else None
 
     def _match_point(self, topic_id: str, text: str) -> Point | None:
         return self.points.choose(topic_id, self._analysed(self._cleaned(textnorm.fold(text, self.char_table))))
