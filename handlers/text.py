@@ -47,7 +47,7 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
         if match.ambiguous and len(match.candidates) > 1:
             return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]])
         return topic_answer(ctx, match.topic)
-    if match.intent == "none" and not match.candidates:
+    if match.intent == "none" and match.confidence > 0:  # plainly off-topic: no law, no lecture
         ctx.count("offtopic")
         return ctx.texts.get("offtopic_answer")
     ctx.count("unanswered", mask(content.strip())[:200])
