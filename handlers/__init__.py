@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import clicks, dispute, events, fallback, media_messages, status, text
+from handlers import clicks, dispute, events, fallback, media_messages, status, text, thread
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult, Reply, normalize
 
@@ -69,6 +69,7 @@ ROUTES = Router()
 ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" waits for a number
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
+ROUTES.flow("thread", thread.step)        # messages to the staff handling a ticket (两头对话)
 
 # Menu keys (documented in config.example.toml).
 ROUTES.click("MENU_ASK", clicks.ask)
@@ -86,7 +87,7 @@ ROUTES.event("view", events.view)
 ROUTES.event("masssendjobfinish", events.mass_send_finished, pure=False)
 
 # Messages.
-ROUTES.message("text", text.handle)
+ROUTES.message("text", thread.text_message)  # 「补充」 opens the thread; the rest goes to text.handle
 ROUTES.message("voice", media_messages.voice)
 ROUTES.message("image", media_messages.image)
 ROUTES.message("location", media_messages.location)

@@ -25,6 +25,7 @@ from bot.disputes.media import MediaArchive
 from bot.disputes.queue import Queue
 from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
+from bot.disputes.thread import Thread, entry as thread_entry
 from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
 from bot.logs import mask_openid
 from bot.wechat.api import WeChatError
@@ -50,6 +51,7 @@ class Disputes:
         media_dir = Path(config.bot.media_dir)
         self.media = MediaArchive(media_dir if media_dir.is_absolute() else PROJECT_ROOT / media_dir, services.wechat)
         self.actions = StaffActions(self.store)
+        self.thread = Thread(services.redis, services.keys)
 
     # -- villagers --------------------------------------------------------------------------------
     def submit(self, openid: str, draft: dict[str, Any], idem_key: str) -> Ticket:
@@ -62,6 +64,24 @@ class Disputes:
     def for_villager(self, openid: str) -> list[Ticket]:
         """The villager's own tickets, newest first."""
         return self.store.for_villager(openid)
+
+    @property
+    def thread_window(self) -> float:
+        """Seconds after the last staff message during which the villager's messages join the thread."""
+        return self.config.disputes.thread_window_hours * 3600.0
+
+    def open_thread_for(self, ticket: Ticket, now: float) -> bool:
+        """Whether the villager's messages now belong to this ticket's thread: the ticket is open and
+        staff wrote to them within the thread window."""
+        last_staff = self.thread.meta(ticket.id).get("last_staff_at")
+        return ticket.is_open and last_staff is not None and now - last_staff <= self.thread_window
+
+    def villager_wrote(self, ticket_id: str, text: str, media: dict[str, Any] | None = None) -> None:
+        """A villager's message joins the ticket's thread (unread for staff until they look)."""
+        self.thread.append(ticket_id, thread_entry("villager", self.clock(), text, media))
+
+    def bot_wrote(self, ticket_id: str, text: str) -> None:
+        self.thread.append(ticket_id, thread_entry("bot", self.clock(), text))
 
     def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
         """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""
@@ -137,7 +157,20 @@ class Disputes:
         self.actions.append(ticket_id, staff, "reply", now, text, extra, delivered=result.delivered,
                             errcode=result.errcode, errmsg=result.errmsg or None,
                             template_sent=result.template_sent or None)
+        self.thread.append(ticket_id, thread_entry("staff", now, text, staff=staff,
+                                                   delivered=result.delivered))
+        self._enter_thread(ticket)
         return result
+
+    def _enter_thread(self, ticket: Ticket) -> None:
+        """The villager's next messages go to this ticket's thread; never cuts into a report being filed."""
+        if not ticket.is_open:
+            return
+        state = self.conversations.get(ticket.openid) or {}
+        if state.get("flow") == "report":
+            return
+        self.conversations.set(ticket.openid, {"flow": "thread", "ticket": ticket.id, "by": "staff"},
+                               ttl=int(self.thread_window))
 
     def _send(self, ticket: Ticket, content: str) -> ReplyResult:
         try:
@@ -168,10 +201,13 @@ class Disputes:
     def close(self, ticket_id: str, staff: str, note: str = "") -> Ticket:
         """Close the ticket, then ask the villager to rate the handling 1-5 (a rating conversation)."""
         ticket = self.actions.transition(ticket_id, TicketState.CLOSED.value, staff, self.clock(), note)
-        result = self._send(ticket, self.texts.get("dispute_rating_ask", ticket=ticket.id))
+        asked = self.texts.get("dispute_rating_ask", ticket=ticket.id)
+        result = self._send(ticket, asked)
         self.actions.append(ticket_id, "system", "rating_asked", self.clock(), delivered=result.delivered,
                             errcode=result.errcode)
-        if self.conversations.get(ticket.openid) is None:  # never interrupt a conversation going on
+        self.bot_wrote(ticket_id, asked)
+        state = self.conversations.get(ticket.openid)
+        if state is None or state.get("flow") == "thread":  # never interrupt another conversation
             ttl = max(self.config.bot.state_ttl, self.config.bot.draft_ttl)
             self.conversations.set(ticket.openid, {"flow": "rating", "ticket": ticket.id}, ttl=ttl)
         return ticket
