@@ -15,7 +15,7 @@ STATE_NAMES = {"new": "待认领", "claimed": "已认领", "mediating": "调解�
                "referred": "已转办", "closed": "已结案"}
 STATE_ORDER = ("new", "claimed", "mediating", "resolved", "referred", "closed")
 CONTACT_NAMES = {"visit": "希望上门", "call": "电话联系", "none": "不需联系"}
-OUTCOMES = ("调解成功", "调解不成", "转12345", "转司法所", "转法院", "转派出所")
+OUTCOMES = ("调解成功", "部分化解", "调解不成", "当事人撤回", "转12345", "转司法所", "转法院", "转派出所")
 # The outcome "转X" hands the case to X.
 REFERRAL_TARGETS = {"转12345": "12345热线", "转司法所": "司法所", "转法院": "法院", "转派出所": "派出所"}
 HISTORY_NAMES = {"submitted": "村民提交", "claimed": "认领", "released": "放弃认领", "state": "状态变更",

@@ -42,7 +42,8 @@ def touch(ticket: Ticket, now: float) -> tuple[dict[str, Any], str, str]:
 def _outcome_changes(to: TicketState, outcome: str | None, referred_to: str | None) -> dict[str, Any]:
     if to == TicketState.RESOLVED:
         if outcome not in {o.value for o in RESOLVED_OUTCOMES}:
-            raise TicketError(f"a resolved ticket needs the outcome 调解成功 or 调解不成, not {outcome!r}")
+            raise TicketError(f"a resolved ticket needs the outcome 调解成功, 调解不成, 部分化解 or "
+                              f"当事人撤回, not {outcome!r}")
         return {"outcome": outcome, "referred_to": ""}
     if to == TicketState.REFERRED:
         if outcome not in {o.value for o in REFERRAL_OUTCOMES}:

@@ -36,9 +36,12 @@ class Outcome(str, Enum):
     JUDICIAL = "转司法所"
     COURT = "转法院"
     POLICE = "转派出所"
+    PARTLY = "部分化解"
+    WITHDRAWN = "当事人撤回"
 
 
-RESOLVED_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.FAILED})
+# Finished without a referral. 调解率 counts only 调解成功 and 调解不成 (bot.reports.figures).
+RESOLVED_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.FAILED, Outcome.PARTLY, Outcome.WITHDRAWN})
 REFERRAL_OUTCOMES = frozenset({Outcome.HOTLINE, Outcome.JUDICIAL, Outcome.COURT, Outcome.POLICE})
 
 # Where a ticket may go from each state (claim/release included).
