@@ -95,6 +95,7 @@ class Ticket:
     touched_at: float | None = None  # last staff action while claimed (abandonment clock)
     visit_at: str = ""  # the latest scheduled visit, as staff typed it
     source: str = "text"  # text | voice (registered from an untranscribed voice)
+    urgent: bool = False  # set from the intent layer (fraud, violence, danger...): shown first in the queue
     stream_id: str = ""
     rev: int = 0  # bumped by every change; updates compare-and-set on it
     spooled: bool = False  # not stored: True when Redis was down and the ticket waits in the spool
@@ -120,6 +121,8 @@ class Ticket:
             value = getattr(self, f.name)
             if f.name == "attachments":
                 out[f.name] = json.dumps(value, ensure_ascii=False)
+            elif f.name == "urgent":
+                out[f.name] = "1" if value else ""
             else:
                 out[f.name] = "" if value is None else str(value)
         return out
@@ -139,6 +142,8 @@ class Ticket:
                 kwargs[f.name] = float(raw) if raw else None
             elif f.name == "rating":
                 kwargs[f.name] = int(raw) if raw else None
+            elif f.name == "urgent":
+                kwargs[f.name] = raw in ("1", "True", "true")
             elif f.name == "rev":
                 kwargs[f.name] = int(raw or 0)
             elif f.name == "spooled":
