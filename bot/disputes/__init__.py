@@ -33,6 +33,23 @@ from bot.wechat.api import WeChatError
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)
 WINDOW_CLOSED = 45015
+SEARCH_SCAN = 2000  # tickets read per state by a search (a township files a few hundred a year)
+OPEN_LISTED = ("new", "claimed", "mediating")  # listed oldest first (longest waiting on top)
+
+
+def matches(ticket: Ticket, query: str) -> bool:
+    """Whether a search query finds this ticket (see ``Disputes.search``)."""
+    words = query.strip().upper().split()
+    if not words:
+        return True
+    if len(words) == 1:
+        word = words[0]
+        if word == ticket.id or (word.isdigit() and len(word) >= 3 and ticket.id.endswith(word)):
+            return True
+        if word == ticket.village.upper() or (len(word) == 4 and word.isdigit() and ticket.phone.endswith(word)):
+            return True
+    text = f"{ticket.description} {ticket.village}".upper()
+    return all(w in text for w in words)
 
 
 class Disputes:
@@ -134,6 +151,25 @@ class Disputes:
             self.queue.release(ticket_id, staff, self.clock(), note)
             return self.actions.load(ticket_id)
         return self.actions.transition(ticket_id, to_state, staff, self.clock(), note, outcome, referred_to)
+
+    def assign(self, ticket_id: str, staff: str, to: str) -> Ticket:
+        """``staff`` hands the open ticket to colleague ``to`` (who becomes its claimer)."""
+        return self.actions.assign(ticket_id, staff, to, self.clock())
+
+    def search(self, query: str = "", assignee: str = "", states: tuple[str | None, ...] = (None,),
+               village: str | None = None, kind: str | None = None) -> list[Ticket]:
+        """Tickets matching every given filter and the query, in the listing order of ``states``.
+
+        The query matches a ticket id (also its last digits, e.g. ``0007``), a village, the last four
+        digits of the phone, or all its words in the description. Reads at most ``SEARCH_SCAN``
+        tickets per state (newest first for finished work): the index sets narrow first.
+        """
+        out: list[Ticket] = []
+        for state in states:
+            rows, _ = self.list(state=state, village=village, kind=kind, limit=SEARCH_SCAN,
+                                oldest_first=state in OPEN_LISTED)
+            out += [t for t in rows if (not assignee or t.claimed_by == assignee) and matches(t, query)]
+        return out
 
     def add_note(self, ticket_id: str, staff: str, note: str) -> None:
         """An internal note (villagers never see it), in the history."""
