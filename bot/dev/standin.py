@@ -405,7 +405,7 @@ def _add_inspection_routes(app: Flask, state: StandinState) -> None:
         if not media_id or len(media_id) > 128 or kind not in ("image", "voice"):
             return jsonify({"errcode": 40007, "errmsg": "invalid media_id or kind"}), 400
         if kind == "image":
-            state.add_media(media_id, tiny_png(), "image/png")
+            state.add_media(media_id, tiny_png(160, 120), "image/png")
         else:
             state.add_media(media_id, made_up_voice(seconds=2.0), "audio/amr")
         return jsonify({"errcode": 0, "errmsg": "ok"})
