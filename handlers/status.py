@@ -21,6 +21,12 @@ def _date(ts: float, fmt: str = "%Y-%m-%d") -> str:
     return datetime.fromtimestamp(ts, TZ).strftime(fmt)
 
 
+def promise_date(ts: float) -> str:
+    """A promise as a day, 「12月4日」: a villager hears a date, not a minute-exact night hour."""
+    day = datetime.fromtimestamp(ts, TZ)
+    return f"{day.month}月{day.day}日"
+
+
 def lookup(message: Any, ctx: Context, ticket_id: str | None = None) -> HandlerResult:
     """One ticket by id, or the villager's latest tickets."""
     disputes = ctx.services.disputes
@@ -49,7 +55,7 @@ def describe(ctx: Context, ticket: Ticket) -> str:
     if ticket.outcome:
         text += "\n" + ctx.texts.get("status_outcome", outcome=ticket.outcome)
     elif ticket.is_open and ticket.first_response_at is None:
-        text += "\n" + ctx.texts.get("status_due", due=_date(ticket.due_at, "%m月%d日%H:%M"))
+        text += "\n" + ctx.texts.get("status_due", due=promise_date(ticket.due_at))
     return text
 
 

@@ -64,7 +64,7 @@ def stats_page() -> str:
     return render_template("staff_stats.html", report=report, period=period, error=error, labels=figures.LABELS,
                            summary=SUMMARY, columns=exports.TICKET_COLUMNS, show=figures.show,
                            charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
-                           ident=str)
+                           ident=str, config_hours=svc.config.bot.response_hours)
 
 
 @bp.get("/stats.csv")

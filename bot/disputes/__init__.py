@@ -37,6 +37,17 @@ SEARCH_SCAN = 2000  # tickets read per state by a search (a township files a few
 OPEN_LISTED = ("new", "claimed", "mediating")  # listed oldest first (longest waiting on top)
 
 
+def _spoken_time(when: str) -> str:
+    """「2026-11-25 10:00」 (as staff picked it, Beijing time) → 「11月25日 10:00」."""
+    from datetime import datetime
+
+    try:
+        at = datetime.strptime(when, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return when
+    return f"{at.month}月{at.day}日 {at:%H:%M}"
+
+
 def matches(ticket: Ticket, query: str) -> bool:
     """Whether a search query finds this ticket (see ``Disputes.search``)."""
     words = query.strip().upper().split()
@@ -175,10 +186,16 @@ class Disputes:
         """An internal note (villagers never see it), in the history."""
         self.actions.append(ticket_id, staff, "note", self.clock(), note)
 
-    def schedule_visit(self, ticket_id: str, staff: str, when: str, note: str = "") -> None:
+    def schedule_visit(self, ticket_id: str, staff: str, when: str, note: str = "") -> ReplyResult:
+        """Record the visit and tell the villager when staff will come (also in the thread)."""
         now = self.clock()
-        self.actions.append(ticket_id, staff, "visit", now, note, {"visit_at": when, "first_response_at": now},
-                            when=when)
+        ticket = self.actions.append(ticket_id, staff, "visit", now, note,
+                                     {"visit_at": when, "first_response_at": now}, when=when)
+        told = self.texts.get("dispute_visit_scheduled", ticket=ticket.id, when=_spoken_time(when))
+        result = self._send(ticket, told)
+        self.thread.append(ticket_id, thread_entry("staff", now, told, staff=staff, delivered=result.delivered))
+        self._enter_thread(ticket)
+        return result
 
     def reply(self, ticket_id: str, staff: str, text: str) -> ReplyResult:
         """Send staff's words to the villager (customer-service message); recorded whatever WeChat says.

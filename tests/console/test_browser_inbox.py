@@ -76,7 +76,7 @@ def test_report_reply_answer_with_photo_close_rate_and_count(server: str, browse
     desk.click("button:text('保存结果')")
     desk.wait_for_selector("text=已记录处理结果：调解成功。")
     desk.click("button:text('结案并请村民评价')")
-    desk.wait_for_selector(f"text=事项 {ticket.id} 已结案，已请村民评价。")
+    desk.wait_for_selector(f"text=事项 {ticket.id} 已办结，已请村民评价。")
 
     chat.wait_for_selector("text=请为我们的处理打个分", timeout=LIVE)
     _say(chat, "5")  # the lead is teaching the rating 「满意」; a digit works today
