@@ -78,6 +78,7 @@ class Ticket:
     description: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     phone: str = ""  # "" when the villager declined
+    address: str = ""  # where to visit, when the villager asked for a visit without a phone
     contact_pref: str = "none"  # visit | call | none
     topic: str = ""
     state: str = TicketState.NEW.value
