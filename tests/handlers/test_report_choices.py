@@ -49,3 +49,17 @@ def test_a_visit_declined_again_asks_how_else_to_reply(villager: Any, services: 
     assert "怎么联系您" in talk(v, "不留")
     summary = talk(v, "3")
     assert "在公众号里回复" in summary
+
+
+def test_a_status_query_with_the_last_digits_of_the_ticket(villager: Any, services: Any) -> None:
+    from tests.handlers.test_status import report
+
+    v = villager()
+    report(v)
+    (ticket,) = services.disputes.for_villager(v.openid)
+    number = ticket.id.rsplit("-", 1)[-1]
+    detail = v.say(f"{number}进度怎么样").content
+    assert f"编号：{ticket.id}" in detail
+    assert f"编号：{ticket.id}" in v.say(f"{int(number)}号的进度怎么样了").content
+    other = villager()
+    assert ticket.id not in other.say(f"{number}进度怎么样").content  # only one's own tickets
