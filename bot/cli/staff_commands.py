@@ -8,12 +8,13 @@ Passwords are prompted twice without echo, or read from standard input with ``--
 from __future__ import annotations
 
 import sys
-import time
+from datetime import datetime
 
 import click
 
 from bot.cli import load_config
 from bot.console.accounts import ROLES, AccountError, StaffAccounts
+from bot.disputes.tickets import TZ  # dates in Beijing time, whatever the server's zone
 
 
 def _accounts() -> StaffAccounts:
@@ -122,5 +123,5 @@ def list_cmd() -> None:
         role = "管理员" if user.is_admin else "调解员"
         locked = store.locked_for(user.name)
         status = "已停用" if user.disabled else f"已锁定（{(locked + 59) // 60}分钟后自动解锁）" if locked else "正常"
-        created = time.strftime("%Y-%m-%d", time.localtime(user.created_at)) if user.created_at else ""
+        created = datetime.fromtimestamp(user.created_at, TZ).strftime("%Y-%m-%d") if user.created_at else ""
         click.echo(f"{user.name}\t{role}\t{status}\t{created}")
