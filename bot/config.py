@@ -129,6 +129,11 @@ class QueueConfig:
 
 
 @dataclass(frozen=True)
+class DisputesConfig:
+    thread_window_hours: int = 48  # villager messages go to a ticket's thread this long after staff wrote
+
+
+@dataclass(frozen=True)
 class PostsConfig:
     mode: str = "mass_send"  # mass_send | publish | both
     tag_id: int = 0  # 0 = all followers
@@ -156,6 +161,7 @@ class Config:
     serve: ServeConfig = field(default_factory=ServeConfig)
     menu: MenuConfig = field(default_factory=MenuConfig)
     queue: QueueConfig = field(default_factory=QueueConfig)
+    disputes: DisputesConfig = field(default_factory=DisputesConfig)
     posts: PostsConfig = field(default_factory=PostsConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, urgent
+from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, thread, urgent
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
@@ -38,9 +38,10 @@ class Router:
         self.messages: dict[str, Route] = {}
         self.default = Route(fallback.unknown)
 
-    def flow(self, name: str, handler: Handler) -> None:
-        """A conversation; an emergency inside it is answered first (``handlers.urgent.first``)."""
-        self.flows[name] = Route(urgent.first(handler), pure=False)
+    def flow(self, name: str, handler: Handler, urgent_first: bool = True) -> None:
+        """A conversation; an emergency inside it is answered first (``handlers.urgent.first``),
+        unless the flow answers emergencies itself (``urgent_first=False``)."""
+        self.flows[name] = Route(urgent.first(handler) if urgent_first else handler, pure=False)
 
     def click(self, key: str, handler: Handler, pure: bool = True) -> None:
         self.clicks[key] = Route(handler, pure)
@@ -69,6 +70,8 @@ ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「�
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
 ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff
+ROUTES.flow("thread", thread.step, urgent_first=False)  # messages to the staff handling a ticket (两头对话);
+                                                        # an emergency is answered first and joins the thread
 
 # Menu keys (documented in config.example.toml).
 ROUTES.click("MENU_ASK", clicks.ask)
@@ -86,7 +89,7 @@ ROUTES.event("view", events.view)
 ROUTES.event("masssendjobfinish", events.mass_send_finished, pure=False)
 
 # Messages.
-ROUTES.message("text", text.handle)
+ROUTES.message("text", thread.text_message)  # 「补充」 opens the thread; the rest goes to text.handle
 ROUTES.message("voice", media_messages.voice)
 ROUTES.message("image", media_messages.image)
 ROUTES.message("location", media_messages.location)

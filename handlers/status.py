@@ -6,6 +6,7 @@ an id that does not exist ("没有找到").
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,16 +15,40 @@ from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
 MAX_LISTED = 5
+_TAIL_DIGITS = re.compile(r"(?<!\d)(\d{1,6})(?!\d)")
+
+
+def _same_number(ticket_id: str, digits: str) -> bool:
+    """「0007」 or 「7」 is JF20261124-0007's number; 「11240007」 its tail."""
+    number = ticket_id.rsplit("-", 1)[-1]
+    return int(number) == int(digits) or (len(digits) >= 5 and ticket_id.replace("-", "").endswith(digits))
+
+
+def said_text(message: Any) -> str:
+    return (getattr(message, "content", None) or getattr(message, "recognition", None) or "") \
+        .translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
 
 def _date(ts: float, fmt: str = "%Y-%m-%d") -> str:
     return datetime.fromtimestamp(ts, TZ).strftime(fmt)
 
 
+def promise_date(ts: float) -> str:
+    """A promise as a day, 「12月4日」: a villager hears a date, not a minute-exact night hour."""
+    day = datetime.fromtimestamp(ts, TZ)
+    return f"{day.month}月{day.day}日"
+
+
 def lookup(message: Any, ctx: Context, ticket_id: str | None = None) -> HandlerResult:
     """One ticket by id, or the villager's latest tickets."""
     disputes = ctx.services.disputes
     ctx.count("status", "id" if ticket_id else "list")
+    if not ticket_id:
+        typed = _TAIL_DIGITS.search(said_text(message))
+        if typed:  # 「查询0007」, 「7号」: the number of one of the villager's own tickets
+            own = [t for t in disputes.for_villager(ctx.openid) if _same_number(t.id, typed.group(1))]
+            if len(own) == 1:
+                return describe(ctx, own[0])
     if ticket_id:
         ticket = disputes.get(ticket_id)
         if ticket is None or ticket.openid != ctx.openid:
@@ -48,7 +73,7 @@ def describe(ctx: Context, ticket: Ticket) -> str:
     if ticket.outcome:
         text += "\n" + ctx.texts.get("status_outcome", outcome=ticket.outcome)
     elif ticket.is_open and ticket.first_response_at is None:
-        text += "\n" + ctx.texts.get("status_due", due=_date(ticket.due_at, "%m月%d日%H:%M"))
+        text += "\n" + ctx.texts.get("status_due", due=promise_date(ticket.due_at))
     return text
 
 

@@ -48,10 +48,9 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
         if match.ambiguous and len(match.candidates) > 1:
             return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]], content)
         return topic_answer(ctx, match.topic, content)
-    if match.intent == "none" and not match.candidates:
-        ctx.count("offtopic")
+    ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
+    if match.intent == "none" and match.confidence > 0:  # plainly off-topic: no law, no lecture
         return ctx.texts.get("offtopic_answer")
-    ctx.count("unanswered", mask(content.strip())[:200])
     return ctx.texts.get("none_answer")
 
 

@@ -90,7 +90,7 @@ def _describe(matcher: Matcher, question: str) -> str:
 @_DIR
 def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
     """Accuracy on FILE.jsonl ({"q", "topic", "intent"?} rows), next to a plain BM25 baseline."""
-    from bot.matching.evaluate import Bm25Baseline, evaluate, load_rows
+    from bot.matching.evaluate import Bm25Baseline, evaluate, evaluate_intents, format_intents, load_rows
     from bot.matching.matcher import load_tokenizer
 
     try:
@@ -98,10 +98,14 @@ def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     matcher = _matcher(directory)
+    bm25 = Bm25Baseline(matcher.kb, load_tokenizer())
     ours = evaluate(rows, matcher.match)
-    baseline = evaluate(rows, Bm25Baseline(matcher.kb, load_tokenizer()).match)
+    baseline = evaluate(rows, bm25.match)
+    intents, baseline_intents = evaluate_intents(rows, matcher.match), evaluate_intents(rows, bm25.match)
     if as_json:
-        click.echo(json.dumps({"rows": len(rows), "matcher": ours.as_dict(), "baseline": baseline.as_dict()}))
+        click.echo(json.dumps({"rows": len(rows), "matcher": ours.as_dict(), "baseline": baseline.as_dict(),
+                               "intents": intents.as_dict(), "baseline_intents": baseline_intents.as_dict()},
+                              ensure_ascii=False))
         return
     click.echo(f"{file}: {len(rows)} rows")
     click.echo(f"{'':34}{'matcher':>10}{'BM25 baseline':>16}")
@@ -115,3 +119,31 @@ def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
         click.echo(f"{label + f' ({count})':34}{getattr(ours, key):>10.1%}{getattr(baseline, key):>16.1%}")
     click.echo(f"out-of-scope rejected: {1 - ours.out_of_scope_matched:.1%} (baseline "
                f"{1 - baseline.out_of_scope_matched:.1%})")
+    click.echo("")
+    for line in format_intents(intents, baseline_intents):
+        click.echo(line)
+
+
+@kb.command("tune")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+@_DIR
+def tune_cmd(folds: int, directory: Path | None) -> None:
+    """Thresholds of the intent model by cross-validation on the project's own examples."""
+    from bot.matching import textnorm
+    from bot.matching.examples import training_rows
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.tuning import choose_thresholds, out_of_fold
+
+    import knowledge
+
+    base = directory or knowledge.KNOWLEDGE_DIR
+    table = textnorm.load_char_table(base / "dict" / "t2s.txt")
+    rows = training_rows(KnowledgeBase.load(directory), base / "intents",
+                         lambda t: textnorm.clean(textnorm.fold(t, table)).replace(" ", ""))
+    texts, labels = [r.text for r in rows], [r.label for r in rows]
+    probs = out_of_fold(texts, labels, folds)
+    click.echo(f"{len(rows)} examples, {folds}-fold out-of-fold probabilities")
+    click.echo(f"{'intent':10}{'n':>6}{'threshold':>11}{'precision':>11}{'recall':>9}")
+    for t in choose_thresholds(labels, probs):
+        at = f"{t.threshold:.2f}" if t.threshold is not None else "-"
+        click.echo(f"{t.intent:10}{t.support:>6}{at:>11}{t.precision:>11.1%}{t.recall:>9.1%}")

@@ -1,6 +1,6 @@
 """``pufabot report --from 2026-01-01 --to 2026-12-31 [--out DIR]``: the yearly figures as files.
 
-Writes ``report-<from>-<to>.md`` (the Markdown report), ``figures-<from>-<to>.csv`` (every figure,
+Writes ``report-<from>-<to>.md`` (the Markdown report) and ``.docx`` (the same as Word), ``figures-<from>-<to>.csv`` (every figure,
 in total, by month, village and kind) and ``unanswered-<from>-<to>.csv`` (the knowledge base's to-do
 list) into DIR (default: the current directory), then prints a one-line summary.
 """
@@ -22,6 +22,7 @@ from bot.cli import load_config
 def report(start: str, end: str, out_dir: Path) -> None:
     """Write the report of the law-based-government figures (Markdown and CSV)."""
     from bot.reports import exports, figures
+    from bot.reports.word import docx_bytes
     from bot.services import build_services
 
     try:
@@ -33,8 +34,10 @@ def report(start: str, end: str, out_dir: Path) -> None:
         result = figures.build_report(services, period)
         kind_label, topic_title = exports.labels_for(services)
         config = services.config
-        files = {
+        files: dict[str, str | bytes] = {
             f"report-{period.start}-{period.end}.md": exports.markdown(
+                result, config.bot.township, kind_label, topic_title, config.posts.timezone),
+            f"report-{period.start}-{period.end}.docx": docx_bytes(
                 result, config.bot.township, kind_label, topic_title, config.posts.timezone),
             f"figures-{period.start}-{period.end}.csv": exports.figures_csv(result, kind_label),
             f"unanswered-{period.start}-{period.end}.csv": exports.unanswered_csv(result),
@@ -46,6 +49,6 @@ def report(start: str, end: str, out_dir: Path) -> None:
     if not out_dir.exists():  # an existing directory is the operator's to keep as it is
         private_dir(out_dir)
     for name, body in files.items():
-        write_private(out_dir / name, body.encode("utf-8"))  # the unanswered questions are villagers' words
+        write_private(out_dir / name, body if isinstance(body, bytes) else body.encode("utf-8"))  # villagers' words
         click.echo(f"已写入 {out_dir / name}")
     click.echo(exports.summary_line(result))

@@ -8,12 +8,13 @@ Passwords are prompted twice without echo, or read from standard input with ``--
 from __future__ import annotations
 
 import sys
-import time
+from datetime import datetime
 
 import click
 
 from bot.cli import load_config
 from bot.console.accounts import ROLES, AccountError, StaffAccounts
+from bot.disputes.tickets import TZ  # dates in Beijing time, whatever the server's zone
 
 
 def _accounts() -> StaffAccounts:
@@ -98,15 +99,27 @@ def enable(name: str) -> None:
     click.echo(f"已启用账号 {name}。")
 
 
+@staff.command("unlock")
+@click.argument("name")
+def unlock(name: str) -> None:
+    """Lift a lockout after too many failed logins."""
+    store = _accounts()
+    _run(lambda: store.unlock(name))
+    _audit(store, "staff_unlock", name)
+    click.echo(f"已解锁账号 {name}。")
+
+
 @staff.command("list")
 def list_cmd() -> None:
     """List the accounts."""
-    users = _accounts().list()
+    store = _accounts()
+    users = store.list()
     if not users:
         click.echo("还没有账号。用 pufabot staff add 姓名 --role admin 创建。")
         return
     for user in users:
         role = "管理员" if user.is_admin else "调解员"
-        status = "已停用" if user.disabled else "正常"
-        created = time.strftime("%Y-%m-%d", time.localtime(user.created_at)) if user.created_at else ""
+        locked = store.locked_for(user.name)
+        status = "已停用" if user.disabled else f"已锁定（{(locked + 59) // 60}分钟后自动解锁）" if locked else "正常"
+        created = datetime.fromtimestamp(user.created_at, TZ).strftime("%Y-%m-%d") if user.created_at else ""
         click.echo(f"{user.name}\t{role}\t{status}\t{created}")

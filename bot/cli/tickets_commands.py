@@ -1,19 +1,30 @@
-"""``pufabot tickets``: the dispute queue from a terminal (list, show, spool-replay). Stable interface.
+"""``pufabot tickets``: the dispute queue from a terminal (list, show, reply, close, spool-replay).
 
-Phone numbers are masked in the table output; ``--json`` prints the stored ticket as is (operators
-piping it somewhere are responsible for it).
+A stable interface other tools rely on:
+- ``show ID --json``: the stored ticket with ``"history"``, ``"thread"`` (``[{"from": "villager"|
+  "staff"|"bot", "at": ISO time in Beijing time, "text": ..., "media": {"type": ..., "media_id": ...}
+  or null}]``, oldest first) and ``"rating"`` (1-5 or null);
+- ``reply ID --as STAFF --text TEXT``: the console's reply (customer-service message, history,
+  thread, audit log);
+- ``close ID --as STAFF --outcome resolved|partly|unresolved|withdrawn [--note TEXT]``: records the
+  outcome if it changed, closes, and asks the villager for the rating.
+STAFF must be an enabled console account. Phone numbers are masked in the table output; ``--json``
+prints the stored ticket as is (operators piping it somewhere are responsible for it).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.cli import load_config
-from bot.disputes.tickets import TZ, TicketState
+from bot.disputes.tickets import TZ, Outcome, TicketError, TicketState
+
+CLOSE_OUTCOMES = {"resolved": Outcome.SUCCESS.value, "partly": Outcome.PARTLY.value,
+                  "unresolved": Outcome.FAILED.value, "withdrawn": Outcome.WITHDRAWN.value}
 
 if TYPE_CHECKING:
     from bot.disputes import Disputes
@@ -66,7 +77,9 @@ def show_cmd(ticket_id: str, as_json: bool) -> None:
         raise click.ClickException(f"没有找到事项 {ticket_id}")
     history = disputes.history(ticket.id)
     if as_json:
-        click.echo(json.dumps({**ticket.to_json(), "history": history}, ensure_ascii=False, indent=2))
+        thread = [{**e, "at": _iso(e["at"])} for e in disputes.thread.entries(ticket.id)]
+        click.echo(json.dumps({**ticket.to_json(), "history": history, "thread": thread}, ensure_ascii=False,
+                              indent=2))
         return
     lines = [f"编号：{ticket.id}", f"状态：{disputes.state_label(ticket.state)}", f"类别：{disputes.kind_label(ticket.kind)}",
              f"村：{ticket.village}", f"登记：{_when(ticket.created_at)}", f"应答期限：{_when(ticket.due_at)}",
@@ -74,6 +87,75 @@ def show_cmd(ticket_id: str, as_json: bool) -> None:
              f"附件：{len(ticket.attachments)} 个", f"结果：{ticket.outcome or '-'}", "记录："]
     lines += [f"  {_when(h['at'])}  {h['who']}  {h['what']}  {h.get('note', '')}" for h in history]
     click.echo("\n".join(lines))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, TZ).isoformat(timespec="seconds")
+
+
+def _staff_and_ticket(disputes: Any, staff: str, ticket_id: str) -> Any:
+    """The ticket, once ``staff`` is known to be an enabled console account (else a clear error)."""
+    from bot.console.accounts import StaffAccounts
+
+    user = StaffAccounts(disputes.store.redis, disputes.store.keys).get(staff)
+    if user is None or user.disabled:
+        raise click.ClickException(f"没有可用的工作人员账号 {staff}（pufabot staff list 可查看）")
+    ticket = disputes.get(ticket_id.upper())
+    if ticket is None:
+        raise click.ClickException(f"没有找到事项 {ticket_id}")
+    return ticket
+
+
+def _audit(disputes: Any, staff: str, action: str, ticket_id: str, detail: str) -> None:
+    from bot.console.audit import AuditLog
+
+    AuditLog(disputes.store.redis, disputes.store.keys).record(staff, action, ticket_id, f"命令行 {detail}".strip())
+
+
+@tickets.command("reply")
+@click.argument("ticket_id")
+@click.option("--as", "staff", required=True, help="The console account replying.")
+@click.option("--text", "text", required=True, help="What the villager receives (up to 600 characters).")
+def reply_cmd(ticket_id: str, staff: str, text: str) -> None:
+    """Send a staff reply to the villager (the console's reply box)."""
+    disputes = _disputes()
+    ticket = _staff_and_ticket(disputes, staff, ticket_id)
+    body = text.strip()[:600]
+    if not body:
+        raise click.ClickException("回复内容不能为空")
+    result = disputes.reply(ticket.id, staff, body)
+    if result.delivered:
+        _audit(disputes, staff, "reply", ticket.id, f"{len(body)} 字")
+        click.echo(f"已发送给 {ticket.id} 的村民。")
+        return
+    _audit(disputes, staff, "reply_failed", ticket.id, f"errcode {result.errcode}: {result.errmsg}")
+    note = "；已发模板消息提醒村民进入公众号" if result.template_sent else ""
+    raise click.ClickException(f"微信未送达（errcode {result.errcode}: {result.errmsg}），回复已记入事项{note}")
+
+
+@tickets.command("close")
+@click.argument("ticket_id")
+@click.option("--as", "staff", required=True, help="The console account closing the ticket.")
+@click.option("--outcome", type=click.Choice(list(CLOSE_OUTCOMES)), required=True,
+              help="resolved 调解成功, partly 部分化解, unresolved 调解不成, withdrawn 当事人撤回.")
+@click.option("--note", default="", help="A note for the history.")
+def close_cmd(ticket_id: str, staff: str, outcome: str, note: str) -> None:
+    """Close a ticket with its outcome; the villager is asked to rate the handling."""
+    disputes = _disputes()
+    ticket = _staff_and_ticket(disputes, staff, ticket_id)
+    chosen = CLOSE_OUTCOMES[outcome]
+    note = note.strip()[:300]
+    try:
+        if ticket.state in (TicketState.RESOLVED.value, TicketState.REFERRED.value) and ticket.outcome != chosen:
+            disputes.transition(ticket.id, TicketState.MEDIATING.value, staff, note="命令行改结果")
+            ticket = disputes.get(ticket.id)
+        if ticket.is_open:
+            disputes.transition(ticket.id, TicketState.RESOLVED.value, staff, note=note, outcome=chosen)
+        disputes.close(ticket.id, staff, note)
+    except TicketError as exc:
+        raise click.ClickException(f"不能结案：{exc}") from exc
+    _audit(disputes, staff, "close", ticket.id, chosen)
+    click.echo(f"{ticket.id} 已办结（{chosen}），已请村民评价。")
 
 
 @tickets.command("spool-replay")

@@ -140,6 +140,18 @@ class StaffAccounts:
             raise AccountError(f"没有用户 {name}")
         return user
 
+    def locked_for(self, name: str) -> int:
+        """Seconds the account stays locked after too many failed logins (0 = not locked)."""
+        key = self.keys.staff_login_failures(name)
+        if int(self.redis.get(key) or 0) < self.max_failures:
+            return 0
+        return self._ttl(key)
+
+    def unlock(self, name: str) -> None:
+        """Clear a lockout at once (an admin vouches for the colleague)."""
+        self._require(name)
+        self.redis.delete(self.keys.staff_login_failures(name))
+
     # -- login ------------------------------------------------------------------------------------
     def authenticate(self, name: str, password: str, ip: str = "") -> LoginResult:
         """Check a login from ``ip``; counts the attempt first (see module doc)."""

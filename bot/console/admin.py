@@ -47,7 +47,57 @@ def canned() -> Any:
 @bp.get("/admin/staff")
 @admin_required
 def staff_list() -> str:
-    return render_template("staff_accounts.html", users=accounts().list())
+    store = accounts()
+    users = store.list()
+    return render_template("staff_accounts.html", users=users, locked={u.name: store.locked_for(u.name) for u in users})
+
+
+@bp.post("/admin/staff")
+@admin_required
+def staff_add() -> Response:
+    """A new account (name, role, first password typed by the admin)."""
+    from bot.console.accounts import AccountError
+
+    name, role = request.form.get("name", "").strip(), request.form.get("role", "mediator")
+    try:
+        accounts().add(name, request.form.get("password", ""), role)
+    except AccountError as exc:
+        flash(str(exc))
+        return redirect(url_for("staff.staff_list"), code=303)
+    record("staff_add", name, role)
+    flash(text("console_staff_added", name=name))
+    return redirect(url_for("staff.staff_list"), code=303)
+
+
+@bp.post("/admin/staff/<name>/password")
+@admin_required
+def staff_password(name: str) -> Response:
+    """A new password for a colleague (signs them out everywhere, clears a lockout)."""
+    from bot.console.accounts import AccountError
+
+    try:
+        accounts().set_password(name, request.form.get("password", ""))
+    except AccountError as exc:
+        flash(str(exc))
+        return redirect(url_for("staff.staff_list"), code=303)
+    record("staff_passwd", name)
+    flash(text("console_staff_password_set", name=name))
+    return redirect(url_for("staff.staff_list"), code=303)
+
+
+@bp.post("/admin/staff/<name>/unlock")
+@admin_required
+def staff_unlock(name: str) -> Response:
+    from bot.console.accounts import AccountError
+
+    try:
+        accounts().unlock(name)
+    except AccountError as exc:
+        flash(str(exc))
+        return redirect(url_for("staff.staff_list"), code=303)
+    record("staff_unlock", name)
+    flash(text("console_staff_unlocked", name=name))
+    return redirect(url_for("staff.staff_list"), code=303)
 
 
 @bp.post("/admin/staff/<name>/disable")

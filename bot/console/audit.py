@@ -24,7 +24,7 @@ ACTION_NAMES = {
     "reply_failed": "回复未送达", "visit": "安排走访", "outcome": "记录结果", "close": "结案",
     "note": "内部备注", "canned_edit": "修改常用回复", "staff_add": "新增账号", "staff_passwd": "修改密码",
     "staff_disable": "停用账号",
-    "staff_enable": "启用账号", "refused": "操作被拒绝",
+    "staff_enable": "启用账号", "staff_unlock": "解锁账号", "assign": "转给同事", "refused": "操作被拒绝",
 }
 
 

@@ -11,16 +11,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-STATE_NAMES = {"new": "待认领", "claimed": "已认领", "mediating": "调解中", "resolved": "已办结",
-               "referred": "已转办", "closed": "已结案"}
+STATE_NAMES = {"new": "待认领", "claimed": "已认领", "mediating": "调解中", "resolved": "已出结果",
+               "referred": "已转办", "closed": "已办结"}
 STATE_ORDER = ("new", "claimed", "mediating", "resolved", "referred", "closed")
-CONTACT_NAMES = {"visit": "希望上门", "call": "电话联系", "none": "不需联系"}
-OUTCOMES = ("调解成功", "调解不成", "转12345", "转司法所", "转法院", "转派出所")
+CONTACT_NAMES = {"visit": "希望上门", "call": "电话联系", "none": "在公众号里回复我"}
+OUTCOMES = ("调解成功", "部分化解", "调解不成", "当事人撤回", "转12345", "转司法所", "转法院", "转派出所")
 # The outcome "转X" hands the case to X.
 REFERRAL_TARGETS = {"转12345": "12345热线", "转司法所": "司法所", "转法院": "法院", "转派出所": "派出所"}
 HISTORY_NAMES = {"submitted": "村民提交", "claimed": "认领", "released": "放弃认领", "state": "状态变更",
                  "note": "内部备注", "visit": "安排走访", "reply": "回复村民", "rating_asked": "请村民评价",
-                 "rated": "村民评价", "returned_to_queue": "认领超时，退回待认领"}
+                 "rated": "村民评价", "returned_to_queue": "认领超时，退回待认领", "assigned": "转给同事"}
 WHO_NAMES = {"villager": "村民", "system": "系统"}
 
 

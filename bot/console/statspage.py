@@ -65,7 +65,33 @@ def stats_page() -> Any:
     return render_template("staff_stats.html", report=report, period=period, error=error, labels=figures.LABELS,
                            summary=SUMMARY, columns=exports.TICKET_COLUMNS, show=figures.show,
                            charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
-                           ident=str), 400 if error else 200
+                           ident=str, config_hours=svc.config.bot.response_hours), 400 if error else 200
+
+
+@bp.get("/stats.docx")
+def stats_docx() -> Response:
+    """The report as Word, laid out like the 法治政府建设工作报告 section."""
+    from bot.reports.word import docx_bytes
+
+    svc = services()
+    period, _ = _period()
+    report = figures.build_report(svc, period)
+    kind_label, topic_title = exports.labels_for(svc)
+    body = docx_bytes(report, svc.config.bot.township, kind_label, topic_title, svc.config.posts.timezone)
+    name = f"report-{period.start}-{period.end}.docx"
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/stats.md")
+def stats_markdown() -> Response:
+    svc = services()
+    period, _ = _period()
+    report = figures.build_report(svc, period)
+    kind_label, topic_title = exports.labels_for(svc)
+    body = exports.markdown(report, svc.config.bot.township, kind_label, topic_title, svc.config.posts.timezone)
+    name = f"report-{period.start}-{period.end}.md"
+    return Response(body, mimetype="text/markdown", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/stats.csv")

@@ -181,6 +181,23 @@ def close(ticket_id: str) -> Response:
     return _back(ticket.id)
 
 
+@bp.post("/tickets/<ticket_id>/assign")
+def assign(ticket_id: str) -> Response:
+    ticket = _owned(ticket_id)
+    if ticket is None:
+        return _back(ticket_id)
+    to = request.form.get("to", "").strip()
+    colleague = console().accounts.get(to) if to else None
+    if colleague is None or colleague.disabled:
+        flash(text("console_assign_bad"))
+        return _back(ticket.id)
+    ok, _ = _attempt(ticket, lambda: services().disputes.assign(ticket.id, g.staff.name, to))
+    if ok:
+        record("assign", ticket.id, to)
+        flash(text("console_assigned", id=ticket.id, who=to))
+    return _back(ticket.id)
+
+
 @bp.post("/tickets/<ticket_id>/note")
 def note(ticket_id: str) -> Response:
     ticket = load_ticket(ticket_id)

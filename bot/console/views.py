@@ -37,6 +37,8 @@ class QueueFilters:
     kind: str = ""
     age: str = ""
     overdue: bool = False
+    q: str = ""  # search: ticket id (or its last digits), village, phone's last 4, description words
+    assignee: str = ""
     page: int = 1
 
     @classmethod
@@ -50,7 +52,8 @@ class QueueFilters:
                    village=args.get("village", "") if args.get("village", "") in villages else "",
                    kind=args.get("kind", "") if args.get("kind", "") in kinds else "",
                    age=args.get("age", "") if args.get("age", "") in AGE_NAMES else "",
-                   overdue=args.get("overdue") == "1", page=page)
+                   overdue=args.get("overdue") == "1", q=args.get("q", "").strip()[:60],
+                   assignee=args.get("assignee", "").strip()[:40], page=page)
 
     def states(self) -> tuple[str | None, ...]:
         if self.state == "all":
@@ -67,7 +70,8 @@ class QueueFilters:
     def query(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments of this view with some changed (for links)."""
         values = {"state": self.state, "village": self.village, "kind": self.kind, "age": self.age,
-                  "overdue": "1" if self.overdue else "", "page": self.page, **changes}
+                  "overdue": "1" if self.overdue else "", "q": self.q, "assignee": self.assignee,
+                  "page": self.page, **changes}
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
@@ -75,6 +79,12 @@ def page_of(filters: QueueFilters, disputes: Any, now: float) -> tuple[list[Any]
     """The tickets of the requested page across the states shown, in order, and the total."""
     since, until = filters.window(now)
     offset, want = (filters.page - 1) * PAGE, PAGE
+    if filters.q or filters.assignee:
+        found = [t for t in disputes.search(filters.q, filters.assignee, filters.states(), filters.village or None,
+                                            filters.kind or None)
+                 if (since is None or t.created_at >= since) and (until is None or t.created_at <= until)
+                 and (not filters.overdue or t.overdue(now))]
+        return found[offset:offset + PAGE], len(found)
     tickets: list[Any] = []
     total = 0
     for state in filters.states():
@@ -97,11 +107,27 @@ def queue() -> str:
     kinds = tuple(KINDS)
     filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
     tickets, total = page_of(filters, svc.disputes, now)
+    tickets.sort(key=lambda t: not t.urgent)  # urgent first (stable: the order within stays)
     counts = svc.disputes.counts_by_state()
     pages = max(1, (total + PAGE - 1) // PAGE)
     return render_template("staff_queue.html", tickets=tickets, total=total, counts=counts, f=filters,
                            pages=pages, now=now, villages=svc.config.bot.villages, kinds=kinds,
-                           ages=AGE_NAMES, states=display.STATE_ORDER)
+                           ages=AGE_NAMES, states=display.STATE_ORDER, unread=svc.disputes.thread.unread(),
+                           staff_names=staff_names(),
+                           live=live_version(svc.disputes))
+
+
+def live_version(disputes: Any) -> str:
+    """Changes whenever a ticket arrives or changes state, or a thread gets an entry or is read.
+
+    Every host computes it from Redis alone, so a page polling any host sees every change."""
+    counts = disputes.counts_by_state()
+    return f"{disputes.thread.live_version()}-" + "-".join(str(counts[s]) for s in sorted(counts))
+
+
+def staff_names() -> list[str]:
+    """Enabled console accounts, for the assignee filter and 转给同事."""
+    return sorted(u.name for u in console().accounts.list() if not u.disabled)
 
 
 def load_ticket(ticket_id: str) -> Any:
@@ -118,7 +144,8 @@ def ticket_page(ticket: Any, status: int = 200, phone_shown: bool = False) -> Re
     body = render_template(
         "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
-        may_act=may_act(ticket), attachments=ticket.attachments)
+        may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(), thread=svc.disputes.thread.entries(ticket.id),
+        live=live_version(svc.disputes))
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -131,6 +158,8 @@ def may_act(ticket: Any) -> bool:
 def ticket(ticket_id: str) -> Response:
     t = load_ticket(ticket_id)
     record("view_ticket", t.id)
+    if t.id in services().disputes.thread.unread():
+        services().disputes.thread.mark_read(t.id)
     return ticket_page(t)
 
 
@@ -142,10 +171,29 @@ def show_phone(ticket_id: str) -> Response:
 
 
 def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
+    """The attachment of the report, or the media of a thread entry, with this media id."""
     for item in ticket.attachments or []:
         if item.get("media_id") == media_id:
             return dict(item)
+    for entry in services().disputes.thread.entries(ticket.id):
+        media = entry.get("media") or {}
+        if media.get("media_id") == media_id:
+            return {"kind": media.get("type"), **media}
     return None
+
+
+@bp.get("/live")
+def live() -> Response:
+    """What the queue and ticket pages poll: the version to compare, and the counts for the title."""
+    import json
+
+    disputes = services().disputes
+    unread = disputes.thread.unread()
+    body = {"version": live_version(disputes), "new": disputes.counts_by_state().get("new", 0),
+            "unread": sum(unread.values()), "unread_tickets": len(unread)}
+    response = Response(json.dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/media/<media_id>")

@@ -77,9 +77,9 @@ def chat_send() -> Any:
     if kind == "click":
         reply = villager.click(str(data.get("key", "")))
     elif kind == "voice":
-        reply = villager.voice("SIMVOICE" + secrets.token_hex(6), str(data.get("content", "")))
+        reply = villager.voice(_sample_media("voice"), str(data.get("content", "")))
     elif kind == "image":
-        reply = villager.image("SIMIMAGE" + secrets.token_hex(6))
+        reply = villager.image(_sample_media("image"))
     elif kind == "location":
         reply = villager.location(43.8, 87.6, str(data.get("content") or "村委会附近"))
     elif kind == "subscribe":
@@ -88,6 +88,16 @@ def chat_send() -> Any:
         reply = villager.say(str(data.get("content", "")))
     return jsonify(kind=reply.kind, content=reply.content, title=reply.title, description=reply.description,
                    url=reply.url, status=reply.status)
+
+
+def _sample_media(kind: str) -> str:
+    """A fresh media id whose sample (a tiny photo, a 2-second voice) the stand-in serves."""
+    media_id = f"SIM{kind.upper()}{secrets.token_hex(6)}"
+    try:
+        requests.post(_standin_url() + "/_standin/sample_media", json={"media_id": media_id, "kind": kind}, timeout=2)
+    except requests.RequestException:
+        pass  # without the stand-in the console says WeChat did not have the media: true enough
+    return media_id
 
 
 @bp.get("/chat/inbox")
@@ -144,6 +154,7 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     # The stand-in reports finished mass sends to our webhook, as WeChat does (MASSSENDJOBFINISH).
     standin.state.pusher = WebhookPusher(wire.http_transport(f"http://{host}:{port}/wechat", timeout=5),
                                          config.wechat.token)
+    _exit_on_sigterm()
     server = make_server(host, port, app, threaded=True)  # binds now: the banner below is true
     print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
     print(f"  员工后台：http://{host}:{port}/staff   （先运行 .venv/bin/pufabot staff add NAME --role admin）\n",
@@ -154,6 +165,18 @@ def run_simulation(config: Config, host: str, port: int) -> None:
         pass
     finally:
         server.server_close()
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends the simulator as Ctrl-C does: a normal exit, so the embedded redis-server
+    (stopped at exit) and the stand-in do not outlive it."""
+    import signal
+    import sys
+
+    def stop(signum: int, frame: Any) -> None:
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def terminal_chat(config: Config, url: str | None, openid: str | None, safe_mode: bool) -> None:

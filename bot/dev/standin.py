@@ -394,6 +394,22 @@ def _add_inspection_routes(app: Flask, state: StandinState) -> None:
             return jsonify({"errcode": 47001, "errmsg": "after must be a number"}), 400
         return jsonify(state.messages_for(request.args.get("openid") or None, int(after)))
 
+    @app.post("/_standin/sample_media")
+    def standin_sample_media() -> Any:
+        """The simulator handed out a media id for a pretend photo or voice: keep a sample under it,
+        so the console can show the photo and play the voice as it would WeChat's."""
+        from bot.dev.wire import made_up_voice, tiny_png
+
+        body = request.get_json(force=True, silent=True) or {}
+        media_id, kind = str(body.get("media_id") or ""), body.get("kind")
+        if not media_id or len(media_id) > 128 or kind not in ("image", "voice"):
+            return jsonify({"errcode": 40007, "errmsg": "invalid media_id or kind"}), 400
+        if kind == "image":
+            state.add_media(media_id, tiny_png(160, 120), "image/png")
+        else:
+            state.add_media(media_id, made_up_voice(seconds=2.0), "audio/amr")
+        return jsonify({"errcode": 0, "errmsg": "ok"})
+
     @app.post("/_standin/<action>")
     def standin_user(action: str) -> Any:
         actions = {"user_message": state.user_message, "user_event": state.user_event,

@@ -25,6 +25,21 @@ def fake_openid(rng: random.Random | None = None) -> str:
     return "oTEST" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(23))
 
 
+def tiny_png(width: int = 2, height: int = 1) -> bytes:
+    """A valid PNG: a red-to-blue gradient (2x1 by default); the photo a pretend villager sends."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"".join(bytes((255 - 255 * x // max(1, width - 1), 0, 255 * x // max(1, width - 1)))
+                   for x in range(width))
+    raw = b"".join(b"\x00" + row for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def made_up_voice(seconds: float = 1.0, seed: int = 7) -> bytes:
     """An AMR-NB file as WeChat delivers voice messages: 12.2 kbit/s frames of random content (a
     buzz, not speech, and nobody's voice), 50 a second, each a 0x3C mode byte and 31 bytes."""

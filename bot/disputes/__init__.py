@@ -24,6 +24,7 @@ from bot.disputes.media import MediaArchive
 from bot.disputes.queue import Queue
 from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
+from bot.disputes.thread import Thread, entry as thread_entry
 from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
 from bot.logs import mask_openid
 from bot.wechat.api import WeChatError
@@ -31,6 +32,34 @@ from bot.wechat.api import WeChatError
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)
 WINDOW_CLOSED = 45015
+SEARCH_SCAN = 2000  # tickets read per state by a search (a township files a few hundred a year)
+OPEN_LISTED = ("new", "claimed", "mediating")  # listed oldest first (longest waiting on top)
+
+
+def _spoken_time(when: str) -> str:
+    """「2026-11-25 10:00」 (as staff picked it, Beijing time) → 「11月25日 10:00」."""
+    from datetime import datetime
+
+    try:
+        at = datetime.strptime(when, "%Y-%m-%d %H:%M")
+    except ValueError:
+        return when
+    return f"{at.month}月{at.day}日 {at:%H:%M}"
+
+
+def matches(ticket: Ticket, query: str) -> bool:
+    """Whether a search query finds this ticket (see ``Disputes.search``)."""
+    words = query.strip().upper().split()
+    if not words:
+        return True
+    if len(words) == 1:
+        word = words[0]
+        if word == ticket.id or (word.isdigit() and len(word) >= 3 and ticket.id.endswith(word)):
+            return True
+        if word == ticket.village.upper() or (len(word) == 4 and word.isdigit() and ticket.phone.endswith(word)):
+            return True
+    text = f"{ticket.description} {ticket.village}".upper()
+    return all(w in text for w in words)
 
 
 class Disputes:
@@ -47,6 +76,7 @@ class Disputes:
         self.intake = Intake(self.store, self.spool, config.bot.response_hours)
         self.media = MediaArchive(runtime_dir(config.bot.media_dir), services.wechat)
         self.actions = StaffActions(self.store)
+        self.thread = Thread(services.redis, services.keys)
 
     # -- villagers --------------------------------------------------------------------------------
     def submit(self, openid: str, draft: dict[str, Any], idem_key: str) -> Ticket:
@@ -63,6 +93,24 @@ class Disputes:
     def filed_since(self, openid: str, since: float) -> int:
         """How many tickets this villager filed since ``since`` (epoch seconds)."""
         return self.store.filed_since(openid, since)
+
+    @property
+    def thread_window(self) -> float:
+        """Seconds after the last staff message during which the villager's messages join the thread."""
+        return self.config.disputes.thread_window_hours * 3600.0
+
+    def open_thread_for(self, ticket: Ticket, now: float) -> bool:
+        """Whether the villager's messages now belong to this ticket's thread: the ticket is open and
+        staff wrote to them within the thread window."""
+        last_staff = self.thread.meta(ticket.id).get("last_staff_at")
+        return ticket.is_open and last_staff is not None and now - last_staff <= self.thread_window
+
+    def villager_wrote(self, ticket_id: str, text: str, media: dict[str, Any] | None = None) -> None:
+        """A villager's message joins the ticket's thread (unread for staff until they look)."""
+        self.thread.append(ticket_id, thread_entry("villager", self.clock(), text, media))
+
+    def bot_wrote(self, ticket_id: str, text: str) -> None:
+        self.thread.append(ticket_id, thread_entry("bot", self.clock(), text))
 
     def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
         """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""
@@ -116,14 +164,39 @@ class Disputes:
             return self.actions.load(ticket_id)
         return self.actions.transition(ticket_id, to_state, staff, self.clock(), note, outcome, referred_to)
 
+    def assign(self, ticket_id: str, staff: str, to: str) -> Ticket:
+        """``staff`` hands the open ticket to colleague ``to`` (who becomes its claimer)."""
+        return self.actions.assign(ticket_id, staff, to, self.clock())
+
+    def search(self, query: str = "", assignee: str = "", states: tuple[str | None, ...] = (None,),
+               village: str | None = None, kind: str | None = None) -> list[Ticket]:
+        """Tickets matching every given filter and the query, in the listing order of ``states``.
+
+        The query matches a ticket id (also its last digits, e.g. ``0007``), a village, the last four
+        digits of the phone, or all its words in the description. Reads at most ``SEARCH_SCAN``
+        tickets per state (newest first for finished work): the index sets narrow first.
+        """
+        out: list[Ticket] = []
+        for state in states:
+            rows, _ = self.list(state=state, village=village, kind=kind, limit=SEARCH_SCAN,
+                                oldest_first=state in OPEN_LISTED)
+            out += [t for t in rows if (not assignee or t.claimed_by == assignee) and matches(t, query)]
+        return out
+
     def add_note(self, ticket_id: str, staff: str, note: str) -> None:
         """An internal note (villagers never see it), in the history."""
         self.actions.append(ticket_id, staff, "note", self.clock(), note)
 
-    def schedule_visit(self, ticket_id: str, staff: str, when: str, note: str = "") -> None:
+    def schedule_visit(self, ticket_id: str, staff: str, when: str, note: str = "") -> ReplyResult:
+        """Record the visit and tell the villager when staff will come (also in the thread)."""
         now = self.clock()
-        self.actions.append(ticket_id, staff, "visit", now, note, {"visit_at": when, "first_response_at": now},
-                            when=when)
+        ticket = self.actions.append(ticket_id, staff, "visit", now, note,
+                                     {"visit_at": when, "first_response_at": now}, when=when)
+        told = self.texts.get("dispute_visit_scheduled", ticket=ticket.id, when=_spoken_time(when))
+        result = self._send(ticket, told)
+        self.thread.append(ticket_id, thread_entry("staff", now, told, staff=staff, delivered=result.delivered))
+        self._enter_thread(ticket)
+        return result
 
     def reply(self, ticket_id: str, staff: str, text: str) -> ReplyResult:
         """Send staff's words to the villager (customer-service message); recorded whatever WeChat says.
@@ -138,7 +211,20 @@ class Disputes:
         self.actions.append(ticket_id, staff, "reply", now, text, extra, delivered=result.delivered,
                             errcode=result.errcode, errmsg=result.errmsg or None,
                             template_sent=result.template_sent or None)
+        self.thread.append(ticket_id, thread_entry("staff", now, text, staff=staff,
+                                                   delivered=result.delivered))
+        self._enter_thread(ticket)
         return result
+
+    def _enter_thread(self, ticket: Ticket) -> None:
+        """The villager's next messages go to this ticket's thread; never cuts into a report being filed."""
+        if not ticket.is_open:
+            return
+        state = self.conversations.get(ticket.openid) or {}
+        if state.get("flow") == "report":
+            return
+        self.conversations.set(ticket.openid, {"flow": "thread", "ticket": ticket.id, "by": "staff"},
+                               ttl=int(self.thread_window))
 
     def _send(self, ticket: Ticket, content: str) -> ReplyResult:
         try:
@@ -169,10 +255,13 @@ class Disputes:
     def close(self, ticket_id: str, staff: str, note: str = "") -> Ticket:
         """Close the ticket, then ask the villager to rate the handling 1-5 (a rating conversation)."""
         ticket = self.actions.transition(ticket_id, TicketState.CLOSED.value, staff, self.clock(), note)
-        result = self._send(ticket, self.texts.get("dispute_rating_ask", ticket=ticket.id))
+        asked = self.texts.get("dispute_rating_ask", ticket=ticket.id)
+        result = self._send(ticket, asked)
         self.actions.append(ticket_id, "system", "rating_asked", self.clock(), delivered=result.delivered,
                             errcode=result.errcode)
-        if self.conversations.get(ticket.openid) is None:  # never interrupt a conversation going on
+        self.bot_wrote(ticket_id, asked)
+        state = self.conversations.get(ticket.openid)
+        if state is None or state.get("flow") == "thread":  # never interrupt another conversation
             ttl = max(self.config.bot.state_ttl, self.config.bot.draft_ttl)
             self.conversations.set(ticket.openid, {"flow": "rating", "ticket": ticket.id}, ttl=ttl)
         return ticket

@@ -42,7 +42,8 @@ def touch(ticket: Ticket, now: float) -> tuple[dict[str, Any], str, str]:
 def _outcome_changes(to: TicketState, outcome: str | None, referred_to: str | None) -> dict[str, Any]:
     if to == TicketState.RESOLVED:
         if outcome not in {o.value for o in RESOLVED_OUTCOMES}:
-            raise TicketError(f"a resolved ticket needs the outcome 调解成功 or 调解不成, not {outcome!r}")
+            raise TicketError(f"a resolved ticket needs the outcome 调解成功, 调解不成, 部分化解 or "
+                              f"当事人撤回, not {outcome!r}")
         return {"outcome": outcome, "referred_to": ""}
     if to == TicketState.REFERRED:
         if outcome not in {o.value for o in REFERRAL_OUTCOMES}:
@@ -105,6 +106,23 @@ class StaffActions:
         self.store.update(ticket, changes, history_entry(now, who, what, note, **details), check_rev=False,
                           stream_op=op, consumer=consumer)
         return ticket
+
+    def assign(self, ticket_id: str, by: str, to: str, now: float) -> Ticket:
+        """Hand an open ticket to a colleague: ``to`` becomes its claimer (a new ticket is claimed for
+        them; the stream entry moves to their consumer while the ticket is claimed)."""
+        for _ in range(MAX_RACES):
+            ticket = self.load(ticket_id)
+            if not ticket.is_open:
+                raise TicketError(f"ticket {ticket_id} is {ticket.state}; only open tickets are assigned")
+            changes: dict[str, Any] = {"claimed_by": to, "claimed_at": now, "updated_at": now}
+            op = consumer = ""
+            if ticket.state in (TicketState.NEW.value, TicketState.CLAIMED.value):
+                changes.update(state=TicketState.CLAIMED.value, touched_at=now)
+                op, consumer = "claim", to
+            entry = history_entry(now, by, "assigned", to=to, was_claimed_by=ticket.claimed_by or None)
+            if self.store.update(ticket, changes, entry, stream_op=op, consumer=consumer) > 0:
+                return self.load(ticket_id)
+        raise TicketError(f"ticket {ticket_id} kept changing; try again")
 
     def record_rating(self, ticket_id: str, openid: str, score: int, now: float) -> bool:
         """Store the villager's 1-5 rating of a closed ticket, once; False when already rated."""

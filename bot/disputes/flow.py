@@ -55,8 +55,18 @@ class Result:
     draft: dict[str, Any] = field(default_factory=dict)
 
 
+_CN_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+              "九": "9", "十": "10", "壹": "1", "贰": "2", "叁": "3", "肆": "4", "伍": "5"}
+_CN_CHOICE = re.compile(r"^(?:第|选)?([一二两三四五六七八九十壹贰叁肆伍])(?:个|项|号|条)?$")
+OTHER_VILLAGE = "其他"
+
+
 def normalize(text: str) -> str:
-    return text.translate(_FULLWIDTH).strip().strip("。.!！?？~～ ")
+    """The answer as compared with the options: half-width, trimmed, and a Chinese numeral alone
+    (「三」, 「第三个」, 「选二」) as its digit."""
+    text = text.translate(_FULLWIDTH).strip().strip("。.!！?？~～ ")
+    numeral = _CN_CHOICE.match(text)
+    return _CN_DIGITS[numeral.group(1)] if numeral else text
 
 
 def new_draft(text: str = "", topic: str | None = None, kind: str = "",
@@ -127,8 +137,8 @@ class ReportFlow:
         steps = VOICE_STEPS if state.get("path") == "voice" else TEXT_STEPS
         current = state["step"]
         following = steps[steps.index(current) + 1] if current in steps else steps[0]
-        if current == "phone":  # asked after "call" was chosen, or before the contact question
-            following = "confirm" if state["draft"].get("contact_pref") == "call" else "contact"
+        if current == "phone":  # asked after "call"/"visit" was chosen, or before the contact question
+            following = "confirm" if state["draft"].get("contact_pref") in ("call", "visit") else "contact"
         new = {**state, "step": following, "back": [*state.get("back", []), current]}
         return Result(new, (prefix + "\n" if prefix else "") + self.question(new))
 
@@ -149,12 +159,16 @@ class ReportFlow:
         if step == "kind":
             return t.get("dispute_ask_kind", options=self._options([t.get(f"dispute_kind_{k}") for k in KINDS]))
         if step == "village":
-            return t.get("dispute_ask_village", options=self._options(self.villages))
+            if state.get("village_other"):
+                return t.get("dispute_ask_village_other")
+            return t.get("dispute_ask_village", options=self._options((*self.villages, OTHER_VILLAGE)))
         if step == "details":
             if draft.get("description"):
                 return t.get("dispute_ask_details_more", text=_short(draft["description"], 120))
             return t.get("dispute_ask_details")
         if step == "phone":
+            if draft.get("contact_pref") == "visit":
+                return t.get("dispute_visit_needs_place")
             return t.get("dispute_ask_phone")
         if step == "contact":
             return t.get("dispute_ask_contact")
@@ -173,7 +187,8 @@ class ReportFlow:
         return t.get("dispute_summary", kind=t.get(f"dispute_kind_{draft.get('kind') or 'other'}"),
                      village=draft.get("village", ""), description=description,
                      phone=draft.get("phone") or t.get("dispute_phone_declined"),
-                     contact=t.get(f"dispute_contact_{draft.get('contact_pref') or 'none'}"))
+                     contact=t.get(f"dispute_contact_{draft.get('contact_pref') or 'none'}")
+                     + (t.get("dispute_summary_address", address=draft["address"]) if draft.get("address") else ""))
 
     def _attachment_parts(self, attachments: list[dict[str, Any]]) -> list[str]:
         counts = {kind: sum(1 for a in attachments if a.get("kind") == kind) for kind in ("voice", "image", "location")}
@@ -201,9 +216,17 @@ class ReportFlow:
         return self._forward({**state, "draft": {**state["draft"], "kind": KINDS[index]}})
 
     def _village(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
-        index = self._pick(text, self.villages)
+        if state.get("village_other"):  # 「其他」 was chosen: any name the villager gives
+            if not text:
+                return self._again(state)
+            rest = {k: v for k, v in state.items() if k != "village_other"}
+            return self._forward({**rest, "draft": {**state["draft"], "village": _short(text, 20)}})
+        index = self._pick(text, (*self.villages, OTHER_VILLAGE))
         if index is None:
             return self._again(state)
+        if index == len(self.villages):
+            new = {**state, "village_other": True}
+            return Result(new, self.question(new))
         return self._forward({**state, "draft": {**state["draft"], "village": self.villages[index]}})
 
     def _details(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
@@ -227,10 +250,13 @@ class ReportFlow:
         draft = dict(state["draft"])
         if text in DECLINE_PHONE:
             draft["phone"] = ""
-            if draft.get("contact_pref") == "call":
+            if draft.get("contact_pref") in ("call", "visit") and not draft.get("address"):
                 draft["contact_pref"] = ""
             return self._forward({**state, "draft": draft})
         phone = parse_phone(text)
+        if phone is None and draft.get("contact_pref") == "visit" and len(text) >= 2 and not text.isdigit():
+            draft["address"] = _short(text, 60)  # 上门: an address does instead of a phone
+            return self._forward({**state, "draft": draft})
         if phone is None:
             return Result(state, self.texts.get("dispute_bad_phone", text=_short(text, 20) or "…"))
         draft["phone"] = phone
@@ -245,6 +271,11 @@ class ReportFlow:
         if choice == "call" and not draft.get("phone"):
             new = {**state, "draft": draft, "step": "phone", "back": [*state.get("back", []), "contact"]}
             return Result(new, self.texts.get("dispute_call_needs_phone"))
+        # 上门 needs a phone or an address; not on the voice path (numbers only: staff hear the
+        # villager's voice, which usually says where).
+        if choice == "visit" and state.get("path") != "voice" and not (draft.get("phone") or draft.get("address")):
+            new = {**state, "draft": draft, "step": "phone", "back": [*state.get("back", []), "contact"]}
+            return Result(new, self.texts.get("dispute_visit_needs_place"))
         return self._forward({**state, "draft": draft})
 
     def _confirm(self, state: dict[str, Any], turn: Turn, text: str) -> Result:

@@ -51,9 +51,10 @@ def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], create
         id=ticket_id, openid=openid, kind=kind if kind in KINDS else "other",
         village=str(draft.get("village") or ""), description=description[:MAX_DESCRIPTION],
         attachments=attachments[:MAX_ATTACHMENTS], phone=phone if PHONE.match(phone) else "",
+        address=str(draft.get("address") or "")[:60],
         contact_pref=contact if contact in CONTACT_PREFS else "none", topic=str(draft.get("topic") or ""),
         created_at=created_at, updated_at=created_at, due_at=created_at + response_hours * 3600,
-        source=str(draft.get("source") or "text"),
+        source=str(draft.get("source") or "text"), urgent=bool(draft.get("urgent")),
     )
 
 

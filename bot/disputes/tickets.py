@@ -36,9 +36,12 @@ class Outcome(str, Enum):
     JUDICIAL = "转司法所"
     COURT = "转法院"
     POLICE = "转派出所"
+    PARTLY = "部分化解"
+    WITHDRAWN = "当事人撤回"
 
 
-RESOLVED_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.FAILED})
+# Finished without a referral. 调解率 counts only 调解成功 and 调解不成 (bot.reports.figures).
+RESOLVED_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.FAILED, Outcome.PARTLY, Outcome.WITHDRAWN})
 REFERRAL_OUTCOMES = frozenset({Outcome.HOTLINE, Outcome.JUDICIAL, Outcome.COURT, Outcome.POLICE})
 
 # Where a ticket may go from each state (claim/release included).
@@ -75,6 +78,7 @@ class Ticket:
     description: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     phone: str = ""  # "" when the villager declined
+    address: str = ""  # where to visit, when the villager asked for a visit without a phone
     contact_pref: str = "none"  # visit | call | none
     topic: str = ""
     state: str = TicketState.NEW.value
@@ -92,6 +96,7 @@ class Ticket:
     touched_at: float | None = None  # last staff action while claimed (abandonment clock)
     visit_at: str = ""  # the latest scheduled visit, as staff typed it
     source: str = "text"  # text | voice (registered from an untranscribed voice)
+    urgent: bool = False  # set from the intent layer (fraud, violence, danger...): shown first in the queue
     stream_id: str = ""
     rev: int = 0  # bumped by every change; updates compare-and-set on it
     spooled: bool = False  # not stored: True when Redis was down and the ticket waits in the spool
@@ -117,6 +122,8 @@ class Ticket:
             value = getattr(self, f.name)
             if f.name == "attachments":
                 out[f.name] = json.dumps(value, ensure_ascii=False)
+            elif f.name == "urgent":
+                out[f.name] = "1" if value else ""
             else:
                 out[f.name] = "" if value is None else str(value)
         return out
@@ -136,6 +143,8 @@ class Ticket:
                 kwargs[f.name] = float(raw) if raw else None
             elif f.name == "rating":
                 kwargs[f.name] = int(raw) if raw else None
+            elif f.name == "urgent":
+                kwargs[f.name] = raw in ("1", "True", "true")
             elif f.name == "rev":
                 kwargs[f.name] = int(raw or 0)
             elif f.name == "spooled":

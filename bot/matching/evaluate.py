@@ -100,3 +100,58 @@ class Bm25Baseline:
         if not candidates:
             return Match("none")
         return Match("faq", candidates[0].topic, candidates[0].score, tuple(candidates))
+
+
+@dataclass(frozen=True)
+class IntentFigures:
+    """Precision and recall per intent, and the confusion table (gold intent → predicted → count)."""
+
+    rows: int
+    precision: dict[str, float]
+    recall: dict[str, float]
+    support: dict[str, int]
+    confusion: dict[str, dict[str, int]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def gold_intent(row: dict[str, Any]) -> str:
+    """A row's intent: as labelled, else ``faq`` when it names a topic, else ``none`` (off-topic)."""
+    return str(row.get("intent") or ("faq" if row.get("topic") else "none"))
+
+
+def evaluate_intents(rows: Iterable[dict[str, Any]], match: Callable[[str], Match]) -> IntentFigures:
+    """Per-intent figures; a rating counts as right only with the labelled score (when labelled)."""
+    confusion: dict[str, dict[str, int]] = {}
+    for row in rows:
+        gold = gold_intent(row)
+        found = match(row["q"])
+        predicted = found.intent
+        if gold == "rating" and predicted == "rating" and row.get("score") not in (None, found.rating):
+            predicted = "rating(wrong score)"
+        confusion.setdefault(gold, {}).setdefault(predicted, 0)
+        confusion[gold][predicted] += 1
+    labels = sorted(confusion)
+    support = {g: sum(confusion[g].values()) for g in labels}
+    recall = {g: _share(confusion[g].get(g, 0), support[g]) for g in labels}
+    predicted_as = {g: sum(c.get(g, 0) for c in confusion.values()) for g in labels}
+    precision = {g: _share(confusion[g].get(g, 0), predicted_as[g]) for g in labels}
+    return IntentFigures(sum(support.values()), precision, recall, support, confusion)
+
+
+def format_intents(figures: IntentFigures, baseline: IntentFigures | None = None) -> list[str]:
+    """The per-intent table and the confusion table as text lines (``pufabot kb eval``, benchmarks)."""
+    lines = [f"{'intent':12}{'n':>5}{'precision':>11}{'recall':>9}" + ("   baseline P/R" if baseline else "")]
+    for intent in figures.support:
+        line = (f"{intent:12}{figures.support[intent]:>5}{figures.precision[intent]:>11.1%}"
+                f"{figures.recall[intent]:>9.1%}")
+        if baseline:
+            line += f"   {baseline.precision.get(intent, 0):.0%}/{baseline.recall.get(intent, 0):.0%}"
+        lines.append(line)
+    predicted = sorted({p for row in figures.confusion.values() for p in row})
+    lines.append("confusion (rows: labelled, columns: matched)")
+    lines.append(" " * 12 + "".join(f"{p[:8]:>9}" for p in predicted))
+    for gold, row in figures.confusion.items():
+        lines.append(f"{gold:12}" + "".join(f"{row.get(p, 0):>9}" for p in predicted))
+    return lines

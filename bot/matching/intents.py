@@ -94,13 +94,19 @@ def parse_rating(folded: str, cleaned: str, words: Mapping[str, int]) -> int | N
     "满意度怎么算" are not ratings.
     """
     compact = cleaned.replace(" ", "")
-    for candidate in dict.fromkeys((compact, cleaned.split(" ", 1)[0])):
-        if candidate in words:
-            return words[candidate]
-        found = _RATING.match(candidate)
-        if found:
-            value = found.group(1)
-            return int(value) if value.isdigit() else _NUMERALS[value]
+    first = cleaned.split(" ", 1)[0]
+    if compact in words:
+        return words[compact]
+    found = _RATING.match(compact)
+    if found is None and first != compact:
+        # A rating before a comment must say it is one: a word ("不满意 …") or a unit ("2分 …");
+        # a bare number before other words is something else ("2 3 cmd", "5 个人").
+        if len(first) >= 2 and first in words:
+            return words[first]
+        found = _RATING.match(first) if any(unit in first for unit in "分星") else None
+    if found:
+        value = found.group(1)
+        return int(value) if value.isdigit() else _NUMERALS[value]
     bare = re.sub(r"[\s,，.。!！~～\ufe0f]+", "", folded)
     if not bare:
         return None

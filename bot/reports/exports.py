@@ -90,7 +90,10 @@ def markdown(report: Report, township: str = "", kind_label: Callable[[str], str
     t = report.totals
     generated = datetime.fromtimestamp(report.generated_at, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
     lines = [f"# {township}村民说事室工作统计（{report.period.label()}）", "",
-             f"生成时间：{generated}。口径见文末说明。", "", "## 主要数据", ""]
+             f"生成时间：{generated}（北京时间）。口径见文末说明。", ""]
+    from bot.reports.word import narrative_markdown
+
+    lines += [narrative_markdown(report, township), "## 主要数据", ""]
     lines += _table(["指标", "数值"], [[_label(n), show(n, t.value(n))] for n in LABELS])
     lines += _breakdown("按月份", report.by_month, str)
     lines += _breakdown("按村", report.by_village, str)

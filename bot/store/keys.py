@@ -71,6 +71,23 @@ class Keys:
         """Stream: one entry per ticket; consumer group ``mediators`` (see ``bot.disputes.queue``)."""
         return self.jf("stream")
 
+    def ticket_thread(self, ticket_id: str) -> str:
+        """List (RPUSH only): one ticket's conversation with the villager, JSON entries
+        (``bot.disputes.thread``)."""
+        return self.jf(f"th:{ticket_id}")
+
+    def ticket_thread_meta(self, ticket_id: str) -> str:
+        """Hash: when staff last wrote (``last_staff_at``), when the bot last confirmed the thread."""
+        return self.jf(f"thm:{ticket_id}")
+
+    def ticket_unread(self) -> str:
+        """Hash: ticket id → villager messages in its thread no staff member has read yet."""
+        return self.jf("unread")
+
+    def ticket_live(self) -> str:
+        """Counter: bumped by every thread entry; the console's live pages poll it (with the counts)."""
+        return self.jf("live")
+
     def ticket_tmp(self, token: str) -> str:
         """Short-lived scratch sorted sets of a filtered listing (expire in seconds)."""
         return self.jf(f"tmp:{token}")

@@ -40,6 +40,12 @@ def test_the_report_writes_markdown_and_csv_for_the_year(tmp_path: Path, redis_u
     assert total["维度"] == "合计" and total["受理纠纷件数"] == "2" and total["调解率"] == "100.0%"
     assert (out / f"unanswered-{year}-01-01-{year}-12-31.csv").exists()
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}, "villagers' words: owner only"
+    assert "一、矛盾纠纷排查化解" in md and "受理矛盾纠纷 2 件，化解 1 件" in md
+    from docx import Document
+
+    word = Document(str(out / f"report-{year}-01-01-{year}-12-31.docx"))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "受理矛盾纠纷 2 件，化解 1 件，调解率 100.0%" in text and "三、法律咨询与普法宣传" in text
 
 
 def test_bad_dates_are_refused_before_anything_is_read() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from tests.conftest import EXAMPLE_CONFIG
 from tests.cli.test_root_commands import served
 
 
@@ -25,6 +25,6 @@ def test_serve_opens_no_control_socket(tmp_path: Path, redis_url: str, redis_cli
 
 
 def test_every_dependency_has_an_upper_bound() -> None:
-    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = tomllib.loads((EXAMPLE_CONFIG.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = project["dependencies"] + [r for group in project["optional-dependencies"].values() for r in group]
     assert requirements and all("<" in r for r in requirements), [r for r in requirements if "<" not in r]

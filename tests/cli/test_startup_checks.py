@@ -56,7 +56,7 @@ def test_serve_on_a_taken_port_says_so(tmp_path: Path, redis_url: str, redis_cli
 def test_simulate_on_a_taken_port_says_so_before_any_banner(tmp_path: Path, redis_url: str, redis_client: Any,
                                                             taken_port: int) -> None:
     config = write_config(tmp_path / "c.toml", redis_url)
-    done = subprocess.run([PUFABOT, "simulate", "--port", str(taken_port)], capture_output=True, text=True,
+    done = subprocess.run([PUFABOT, "simulate", "--port", str(taken_port), "--i-know"], capture_output=True, text=True,
                           timeout=60, env={"PATH": "/usr/bin:/bin", "PUFABOT_CONFIG": str(config)})
     assert done.returncode == 1
     assert f"port {taken_port}" in done.stderr and "already in use" in done.stderr

@@ -105,7 +105,7 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
     page.click("button:text('保存结果')")
     page.wait_for_selector("text=已记录处理结果：调解成功。")
     page.click("button:text('结案并请村民评价')")
-    page.wait_for_selector(f"text=事项 {ticket.id} 已结案，已请村民评价。")
+    page.wait_for_selector(f"text=事项 {ticket.id} 已办结，已请村民评价。")
     shot(page, "04-closed")
     assert services.disputes.get(ticket.id).state == "closed"
 

@@ -131,7 +131,7 @@ def test_mediation_then_the_outcome_then_closing_asks_the_villager_for_a_rating(
     assert "已记录处理结果：调解成功。" in flashes(followed(res))
     assert services.disputes.get(ticket.id).state == "resolved"
     res = browser.post(f"/staff/tickets/{ticket.id}/close", follow_redirects=True)
-    assert f"事项 {ticket.id} 已结案，已请村民评价。" in flashes(followed(res))
+    assert f"事项 {ticket.id} 已办结，已请村民评价。" in flashes(followed(res))
     assert services.disputes.get(ticket.id).state == "closed"
     asked = standin.state.messages_for(ticket.openid)[-1]["body"]["text"]["content"]
     assert "回复1到5" in asked
@@ -180,7 +180,7 @@ def test_a_change_the_ticket_no_longer_allows_is_a_message_not_an_error(
     admin.post(f"/staff/tickets/{ticket.id}/close", {"note": "重复"})
     res = admin.post(f"/staff/tickets/{ticket.id}/outcome", {"outcome": "调解成功"}, follow_redirects=True)
     assert res.status_code == 200
-    assert any("事项当前为“已结案”，不能这样操作" in f for f in flashes(followed(res)))
+    assert any("事项当前为“已办结”，不能这样操作" in f for f in flashes(followed(res)))
     res = admin.post(f"/staff/tickets/{ticket.id}/claim")
     assert res.status_code == 409 and f"事项 {ticket.id} 当前不能认领。" in flashes(followed(res))
 

@@ -48,6 +48,7 @@ def test_the_phone_is_hidden_until_asked_for_and_the_asking_is_audited(staff_cli
     assert "13800000000" not in browser.page(f"/staff/tickets/{ticket.id}")
     res = browser.post(f"/staff/tickets/{ticket.id}/phone")
     assert res.status_code == 200 and '<strong id="phone">13800000000</strong>' in res.get_data(as_text=True)
+    assert '<a href="tel:13800000000">' in res.get_data(as_text=True)  # tap to call on a phone
     entries, _ = audit.page(action="view_phone")
     assert [(e.who, e.target) for e in entries] == [("张调解", ticket.id)]
     assert "13800000000" not in entries[0].detail

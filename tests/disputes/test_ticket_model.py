@@ -33,7 +33,8 @@ def test_states_flow_forward_and_closed_is_final() -> None:
     assert TicketState.NEW in TRANSITIONS[TicketState.CLAIMED]  # release
     assert TicketState.NEW not in TRANSITIONS[TicketState.MEDIATING]
     assert TRANSITIONS[TicketState.CLOSED] == frozenset()
-    assert [o.value for o in Outcome] == ["调解成功", "调解不成", "转12345", "转司法所", "转法院", "转派出所"]
+    assert [o.value for o in Outcome] == ["调解成功", "调解不成", "转12345", "转司法所", "转法院", "转派出所",
+                                         "部分化解", "当事人撤回"]
     assert len(KINDS) == 9 and KINDS[-1] == "other"
 
 
