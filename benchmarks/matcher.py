@@ -5,7 +5,13 @@
 The start-up time is measured in a fresh subprocess (import, load, build, first answer), with
 jieba's dictionary cache already on disk as it is on a running server. Questions/s is measured on
 one core with the result cache off, over the questions of FILE (default: the dev questions in
-../shared when present, else tests/fixtures/villager-questions.jsonl).
+../shared when present, else tests/fixtures/villager-questions.jsonl), once for the topic alone and
+once with the point of each answered topic (what a villager's question really costs).
+
+Replies: on the project's own point phrasings held out one at a time (bot/matching/points.py), the
+length of the reply a villager gets (the point's answer or the summary, and the line of choices),
+and the share whose asked fact opens the reply (the chosen point is the one the phrasing was
+written for). Targets (issue 13): median ≤ 220 characters, longest ≤ 600.
 """
 from __future__ import annotations
 
@@ -21,8 +27,10 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import time
+from typing import Any
 
 from benchmarks.webhook import machine  # noqa: E402
 
@@ -51,7 +59,7 @@ def first_answer_seconds(runs: int = 3) -> float:
     return best
 
 
-def questions_per_second(questions: list[str], seconds: float) -> float:
+def questions_per_second(questions: list[str], seconds: float, with_points: bool = False) -> float:
     from bot.matching.kb import KnowledgeBase
     from bot.matching.matcher import Matcher
 
@@ -61,9 +69,43 @@ def questions_per_second(questions: list[str], seconds: float) -> float:
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         for question in questions:
-            matcher.match(question)
+            found = matcher.match(question)
+            if with_points and found.intent == "faq" and found.topic:
+                matcher.match_point(found.topic, question)
         done += len(questions)
     return done / (time.perf_counter() - started)
+
+
+def reply_figures() -> dict[str, Any]:
+    """Reply lengths and fact-first share on the points' own phrasings, held out one at a time."""
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher
+    from bot.matching.points import POINT_AT, POINT_MARGIN, tune
+    from bot.texts import Texts
+    from handlers.answers import short_reply
+
+    kb = KnowledgeBase.load()
+    matcher = Matcher.build(kb, cache_size=0)
+    texts = Texts.load(defaults={"name": "", "township": "", "office_phone": "", "office_address": ""})
+    rows = matcher.points.held_out(kb)
+    asked = [r for r in rows if r.expected]
+    lengths = []
+    for row in asked:
+        topic = kb.topics[row.topic]
+        lengths.append(len(short_reply(topic, topic.point(row.choice() or ""), texts)))
+    at, margin = tune(rows)
+    return {
+        "topics_with_points": sum(1 for t in kb.topics.values() if t.points), "topics": len(kb.topics),
+        "held_out_questions": len(asked), "related_topic_questions": len(rows) - len(asked),
+        "median_reply_chars": statistics.median(lengths) if lengths else 0,
+        "longest_reply_chars": max(lengths, default=0),
+        "fact_first": sum(r.choice() == r.expected for r in asked) / max(len(asked), 1),
+        "summary_instead": sum(r.choice() is None for r in asked) / max(len(asked), 1),
+        "other_point": sum(r.choice() not in (None, r.expected) for r in asked) / max(len(asked), 1),
+        "related_given_a_point": sum(r.choice() is not None for r in rows if not r.expected)
+        / max(len(rows) - len(asked), 1),
+        "thresholds": [POINT_AT, POINT_MARGIN], "tuned_now": [at, margin],
+    }
 
 
 def main() -> None:
@@ -81,6 +123,8 @@ def main() -> None:
     print(f"start-up to first answer (fresh process): {first_answer_seconds():.2f} s")
     rate = questions_per_second([r["q"] for r in rows], args.seconds)
     print(f"matching, one core, no result cache: {rate:,.0f} questions/s")
+    with_points = questions_per_second([r["q"] for r in rows], args.seconds, with_points=True)
+    print(f"matching with the point, one core, no result cache: {with_points:,.0f} questions/s")
     kb = KnowledgeBase.load()
     ours = evaluate(rows, Matcher.build(kb, cache_size=0).match)
     baseline = evaluate(rows, Bm25Baseline(kb, load_tokenizer()).match)
@@ -89,7 +133,18 @@ def main() -> None:
     for label, key in (("top-1", "top1"), ("top-3", "top3"), ("out-of-scope matched", "out_of_scope_matched"),
                        ("report/status intent", "intent")):
         print(f"  {label:32}{getattr(ours, key):>9.1%}{getattr(baseline, key):>9.1%}")
-    print(json.dumps({"matcher": ours.as_dict(), "baseline": baseline.as_dict(), "questions_per_second": round(rate)}))
+    replies = reply_figures()
+    print(f"replies on the points' own phrasings, held out one at a time ({replies['held_out_questions']} questions, "
+          f"{replies['topics_with_points']} of {replies['topics']} topics have points):")
+    print(f"  median reply {replies['median_reply_chars']:.0f} chars (target ≤ 220), "
+          f"longest {replies['longest_reply_chars']} (≤ 600)")
+    print(f"  asked fact opens the reply (its own point chosen): {replies['fact_first']:.1%}; "
+          f"summary instead: {replies['summary_instead']:.1%}; another point: {replies['other_point']:.1%}")
+    print(f"  related topics' point questions given a point: {replies['related_given_a_point']:.1%} "
+          f"(of {replies['related_topic_questions']})")
+    print(f"  thresholds in code {replies['thresholds']}, tuned on today's data {replies['tuned_now']}")
+    print(json.dumps({"matcher": ours.as_dict(), "baseline": baseline.as_dict(), "questions_per_second": round(rate),
+                      "questions_per_second_with_point": round(with_points), "replies": replies}))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from bot.wechat.api import WeChatAPI
 
 if TYPE_CHECKING:
     from bot.matching.kb import KnowledgeBase
+    from bot.matching.laws import Laws
     from bot.matching.matcher import Matcher
     from handlers import Router
 
@@ -59,6 +60,13 @@ class Services:
     @cached_property
     def knowledge(self) -> Knowledge:
         return build_knowledge()
+
+    @cached_property
+    def laws(self) -> Laws:
+        """The cited articles' own text (``knowledge/laws/``), for 「法条」."""
+        from bot.matching.laws import Laws
+
+        return Laws.load()
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from handlers import clicks, dispute, events, fallback, media_messages, status, text, thread, urgent
+from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, thread, urgent
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
@@ -66,6 +66,7 @@ ROUTES = Router()
 
 # Conversations that span several messages.
 ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" waits for a number
+ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「法条」「调解」, else a new message
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
 ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff

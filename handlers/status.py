@@ -100,4 +100,6 @@ def rate(message: Any, ctx: Context) -> HandlerResult:
     result = ctx.handle_as_new(message)
     if ctx.new_state is None and ticket_id:  # the new message opened nothing: keep the offer
         ctx.set_state(**pending)
+    elif ticket_id and (ctx.new_state or {}).get("flow") == "answered":  # an answer's 「详细」 offer:
+        ctx.set_state(**ctx.new_state, resume=pending)  # handlers/answers.py comes back to the rating
     return result

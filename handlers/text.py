@@ -6,12 +6,13 @@ import re
 from typing import Any
 
 from bot.logs import mask
-from handlers import dispute, status, urgent
+from handlers import answers, dispute, status, urgent
 from bot.wechat.context import Context
 from bot.wechat.replies import HandlerResult
 
 WEEKLY_WORDS = re.compile(r"^\s*(本周普法|普法|本周|这周普法|每周普法)\s*$")
 MAX_OPTIONS = 3
+MAX_KEPT_CHARS = 200  # of the question, kept in the "choose" state to find the point afterwards
 
 
 def handle(message: Any, ctx: Context) -> HandlerResult:
@@ -45,8 +46,8 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
         return ctx.texts.get("rating_nothing_pending")
     if match.intent == "faq" and match.topic:
         if match.ambiguous and len(match.candidates) > 1:
-            return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]])
-        return topic_answer(ctx, match.topic)
+            return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]], content)
+        return topic_answer(ctx, match.topic, content)
     ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
     if match.intent == "none" and match.confidence > 0:  # plainly off-topic: no law, no lecture
         return ctx.texts.get("offtopic_answer")
@@ -62,13 +63,14 @@ def human(message: Any, ctx: Context) -> HandlerResult:
     return ctx.handle_as_new(message)
 
 
-def topic_answer(ctx: Context, topic_id: str) -> str:
-    ctx.count("faq", topic_id)
-    return ctx.services.posts.with_related(topic_id, ctx.services.kb.topics[topic_id].reply_text(), ctx.now)
+def topic_answer(ctx: Context, topic_id: str, question: str = "") -> str:
+    """The short answer to ``question`` and the choices 「详细」「法条」「调解」 (handlers/answers.py)."""
+    return answers.answer(ctx, topic_id, question)
 
 
-def offer_choices(ctx: Context, topic_ids: list[str]) -> str:
-    ctx.set_state(flow="choose", options=topic_ids)
+def offer_choices(ctx: Context, topic_ids: list[str], question: str = "") -> str:
+    """Number the candidate topics; the question is kept so the chosen topic's point can answer it."""
+    ctx.set_state(flow="choose", options=topic_ids, q=question[:MAX_KEPT_CHARS])
     topics = ctx.services.kb.topics
     lines = [ctx.texts.get("choose_header")]
     lines += [f"{i}. {topics[t].title}" for i, t in enumerate(topic_ids, 1)]
@@ -82,7 +84,7 @@ def choose(message: Any, ctx: Context) -> HandlerResult:
     content = (getattr(message, "content", None) or "").strip().translate(_FULLWIDTH_DIGITS)
     ctx.clear_state()
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
-        return topic_answer(ctx, options[int(content) - 1])
+        return topic_answer(ctx, options[int(content) - 1], str((ctx.state or {}).get("q") or ""))
     return ctx.handle_as_new(message)
 
 

@@ -51,8 +51,9 @@ def test_reply_text_is_one_plain_wechat_message() -> None:
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    """A writable copy of the real knowledge directory (topics and topic list)."""
+    """A writable copy of the real knowledge directory (topics, topic list, law texts)."""
     shutil.copytree(REAL / "topics", tmp_path / "topics")
+    shutil.copytree(REAL / "laws", tmp_path / "laws")
     shutil.copy(REAL / "topics.tsv", tmp_path / "topics.tsv")
     return tmp_path
 
@@ -99,6 +100,15 @@ BREAKAGES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "unknown field": (lambda d: _edit(_wage(d), r"^id = ", 'titel = "x"\nid = '), "wage-arrears.toml", "titel"),
     "hotline not named": (lambda d: _edit(_wage(d), r"^hotlines = \[", 'hotlines = ["12369", '),
                           "wage-arrears.toml", "hotlines"),
+    "cited article without text": (
+        lambda d: _edit(_wage(d), r"^legal_basis = \[", 'legal_basis = ["《中华人民共和国劳动合同法》第九百九十九条", '),
+        "wage-arrears.toml", "legal_basis"),
+    "cited law without a file": (
+        lambda d: _edit(_wage(d), r"^legal_basis = \[", 'legal_basis = ["《中华人民共和国讨薪法》第一条", '),
+        "wage-arrears.toml", "legal_basis"),
+    "point basis without text": (
+        lambda d: _edit(_wage(d), r"^basis = \[", 'basis = ["《中华人民共和国劳动合同法》第九百九十九条", '),
+        "wage-arrears.toml", "points[contractor-ran].basis"),
     "shared phrasing": (lambda d: _edit(d / "topics" / "divorce.toml", r"^questions = \[", 'questions = ["讨薪", '),
                         "wage-arrears.toml", "questions"),  # the later file of the two is named
 }

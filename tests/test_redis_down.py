@@ -32,7 +32,7 @@ def down_villager(config: Any, knowledge: Any, dead_redis_client: Any, cipher: A
 
 def test_a_legal_question_is_still_answered_from_memory(down_villager: wire.Villager) -> None:
     reply = down_villager.say("老板欠工钱不给咋整")
-    assert reply.status == 200 and "【拖欠工资】" in reply.content
+    assert reply.status == 200 and "12333" in reply.content and "回复「详细」" in reply.content
 
 
 def test_a_report_is_not_pretended_to_be_saved(down_villager: wire.Villager) -> None:

@@ -85,7 +85,7 @@ def test_a_push_is_taken_whatever_content_type_names_it(client: Any, content_typ
     push = wire.sign_push(TOKEN, wire.build_xml("text", wire.fake_openid(), Content="老板跑了工钱不给咋整"))
     res = client.post("/wechat", query_string=push.params, data=push.body,
                       headers={"Content-Type": content_type} if content_type else {})
-    assert res.status_code == 200 and "【拖欠工资】" in wire.read_reply(200, res.data).content
+    assert res.status_code == 200 and "12333" in wire.read_reply(200, res.data).content
 
 
 @pytest.mark.parametrize("number", ["13912345678", "139 1234 5678", "+86 139-1234-5678", "１３９１２３４５６７８",

@@ -2,7 +2,8 @@
 
 ``KnowledgeBase.load`` is strict about the schema (a broken file stops start-up with a message
 naming the file and the field); ``lint`` checks everything a reviewer should not have to: lengths,
-markup, legal-basis shape, coverage of ``topics.tsv``, related ids, dates.
+markup, legal-basis shape, coverage of ``topics.tsv``, related ids, dates, and that every cited
+article has its text in ``knowledge/laws/`` (``bot.matching.laws``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import knowledge
 from bot.errors import PufabotError
+from bot.matching import laws
 
 DISPUTE_KINDS = frozenset(
     {"neighbours", "land", "family", "inheritance", "wages", "debts", "traffic", "consumer", "other", ""}
@@ -155,7 +157,16 @@ def lint(directory: Path | None = None, today: dt.date | None = None) -> list[Li
         else:
             loaded[topic.id] = (path.name, topic)
     errors.extend(_lint_across(directory, loaded))
+    errors.extend(_lint_citations(directory, loaded))
     return errors
+
+
+def _lint_citations(directory: Path, loaded: dict[str, tuple[str, Topic]]) -> list[LintError]:
+    """Every cited article (topics' legal_basis, points' basis) has its text in ``laws/``."""
+    citations = [(name, "legal_basis", c) for name, t in loaded.values() for c in t.legal_basis]
+    citations += [(name, f"points[{p.id}].basis", c) for name, t in loaded.values()
+                  for p in t.points for c in p.basis]
+    return [LintError(*problem) for problem in laws.lint(directory, citations)]
 
 
 def _read(path: Path) -> tuple[dict[str, Any], list[LintError]]:

@@ -26,7 +26,8 @@ from bot.matching.classifier import IntentModel, load_or_train
 from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
-from bot.matching.kb import KnowledgeBase
+from bot.matching.kb import KnowledgeBase, Point
+from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
@@ -40,6 +41,7 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
+ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match (a few threads at once)
 # Homophone reading (bot/matching/homophones.py): never towards an everyday word (什么, 知道), and never
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
 SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
@@ -195,7 +197,12 @@ class Matcher:
         self.index = index
         self.rules = rules
         self.char_table = char_table
+        self.points = PointIndex(kb, self.analyse, analyser.generality)
         self._cached = lru_cache(maxsize=cache_size)(self._match) if cache_size else self._match
+        self._cached_point = lru_cache(maxsize=cache_size)(self._match_point) if cache_size else self._match_point
+        # The point is asked for right after the topic, of the same text: keep the last analyses so
+        # that the message is cut and read once (even with the result cache off).
+        self._analysed = lru_cache(maxsize=ANALYSED_KEPT)(analyser.analyse)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, dict_dir: Path | None = None, cache_size: int = 4096) -> Matcher:
@@ -253,6 +260,23 @@ class Matcher:
         """Intent, topic and candidates for one message. Pure function of the text, cached."""
         return self._cached(text[:MAX_CHARS] if isinstance(text, str) else "")
 
+    def match_point(self, topic_id: str, text: str) -> Point | None:
+        """The point of ``topic_id`` that answers ``text`` (bot/matching/points.py), or None when no
+        point clearly fits (the reply is then the topic's summary). Never raises; cached."""
+        known = isinstance(topic_id, str) and topic_id in self.kb.topics
+        return self._cached_point(topic_id, text[:MAX_CHARS] if isinstance(text, str) else "") if known else None
+
+    def _match_point(self, topic_id: str, text: str) -> Point | None:
+        return self.points.choose(topic_id, self._analysed(self._cleaned(textnorm.fold(text, self.char_table))))
+
+    @staticmethod
+    def _cleaned(folded: str) -> str:
+        return textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
+
+    def analyse(self, text: str) -> Analysed:
+        """Fold, clean and analyse any text as the matcher does a message."""
+        return self.analyser.analyse(textnorm.clean(textnorm.fold(text, self.char_table)))
+
     def rank(self, text: str) -> list[Scored]:
         """Every topic with evidence for this text, best first (no intent rules)."""
         folded = textnorm.fold(text[:MAX_CHARS], self.char_table)
@@ -261,7 +285,7 @@ class Matcher:
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
         ticket_id = textnorm.find_ticket_id(folded)
-        cleaned = textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
+        cleaned = self._cleaned(folded)
         compact = cleaned.replace(" ", "")
         probs = self.model.proba(compact) if self.model is not None and compact else {}
         urgent = self._urgent(probs)
@@ -296,7 +320,7 @@ class Matcher:
             return self._report(cleaned, probs["report"])
         if learned in ("status", "human", "menu"):
             return Match(learned, score=probs[learned], confidence=probs[learned])
-        ranked = self.index.rank(self.analyser.analyse(cleaned))
+        ranked = self.index.rank(self._analysed(cleaned))
         if learned == "none":
             top = _candidates(ranked)
             if not top or top[0].score < SURE_AT:

@@ -124,7 +124,10 @@ def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
 
 def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openid: str) -> Reply:
     log.warning("redis unreachable; answering without it", extra={"openid": mask_openid(openid)})
-    if spec is not None and spec_ctx is not None and not spec_ctx.state_changed and isinstance(spec, Text) \
+    # A knowledge-base answer still helps; the 「详细」/「法条」 state it would start is simply not kept.
+    answered = spec_ctx is not None and (
+        not spec_ctx.state_changed or (spec_ctx.new_state or {}).get("flow") == "answered")
+    if spec is not None and spec_ctx is not None and answered and isinstance(spec, Text) \
             and spec_ctx.counts and spec_ctx.counts[0][0] in ("faq", "urgent"):
         _run_effects(spec_ctx)  # an emergency alert is spooled while Redis is down
         return spec

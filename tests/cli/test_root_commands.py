@@ -103,7 +103,7 @@ def served(tmp_path: Path, redis_url: str, serve_toml: str = "", workers: int = 
 def test_serve_runs_gunicorn_that_answers_wechat(tmp_path: Path, redis_url: str, redis_client: Any) -> None:
     with served(tmp_path, redis_url) as server:
         villager = wire.Villager(wire.http_transport(f"{server.url}/wechat"), TOKEN)
-        assert "【彩礼】" in villager.say("彩礼给了婚没结成能要回来不").content
+        assert "彩礼" in villager.say("彩礼给了婚没结成能要回来不").content
 
 
 @pytest.mark.slow
@@ -127,7 +127,7 @@ def test_a_chunked_push_through_gunicorn_is_answered(tmp_path: Path, redis_url: 
         push = wire.sign_push(TOKEN, wire.build_xml("text", openid, Content="彩礼给了婚没结成能要回来不"))
         res = requests.post(f"{server.url}/wechat", params=push.params, data=iter([push.body[:40], push.body[40:]]),
                             headers={"Content-Type": "text/xml"}, timeout=10)
-        assert res.status_code == 200 and "【彩礼】" in wire.read_reply(res.status_code, res.content, None, TOKEN).content
+        assert res.status_code == 200 and "彩礼" in wire.read_reply(res.status_code, res.content, None, TOKEN).content
 
 
 @pytest.mark.slow
@@ -137,8 +137,8 @@ def test_concurrent_villagers_each_get_their_own_reply(tmp_path: Path, redis_url
     """Many villagers at once, on threads or greenlets sharing Redis connections: no reply crosses over."""
     if worker_class == "gevent":
         pytest.importorskip("gevent")
-    questions = {"【彩礼】": "彩礼给了婚没结成能要回来不", "【拖欠工资】": "包工头欠我工钱不给",
-                 "【宅基地】": "宅基地能卖给城里人吗"}
+    questions = {"彩礼": "彩礼给了婚没结成能要回来不", "12333": "包工头欠我工钱不给",
+                 "宅基地": "宅基地能卖给城里人吗"}
     with served(tmp_path, redis_url, f'[serve]\nworker_class = "{worker_class}"\n') as server:
         def ask(n: int) -> list[str]:
             villager = wire.Villager(wire.http_transport(f"{server.url}/wechat"), TOKEN)

@@ -60,7 +60,7 @@ def test_chat_send_goes_to_the_apps_own_address_whatever_host_the_request_names(
     host, seen = elsewhere
     res = requests.post(f"{live}/dev/chat/send", headers={"Host": host}, timeout=10,
                         json={"openid": "oSIM" + "a" * 24, "kind": "text", "content": "老板跑了工钱不给咋整"})
-    assert res.status_code == 200 and "【拖欠工资】" in res.json()["content"]
+    assert res.status_code == 200 and "12333" in res.json()["content"]  # the short answer about wages
     assert seen == [], "no signed push left for the host the request named"
 
 

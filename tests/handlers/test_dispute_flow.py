@@ -84,7 +84,7 @@ def test_cancel_leaves_at_any_step_and_forgets_the_draft(villager: Any, services
     assert "已取消" in talk(v, "取消")
     assert services.conversations.get(v.openid) is None and services.conversations.get_draft(v.openid) is None
     assert services.disputes.for_villager(v.openid) == []
-    assert "【" in talk(v, "老板跑了工钱不给咋整")  # back to ordinary questions
+    assert "回复「法条」" in talk(v, "老板跑了工钱不给咋整")  # back to ordinary questions
 
 
 def test_back_returns_to_the_previous_question_and_keeps_answers(villager: Any, services: Any) -> None:
@@ -136,7 +136,7 @@ def test_an_expired_conversation_is_offered_back_from_its_draft(villager: Any, s
     redis_client.pexpire(services.keys.state(v.openid), 30)  # as if bot.state_ttl had passed
     time.sleep(0.1)
     assert services.conversations.get(v.openid) is None
-    assert "【" in talk(v, "邻居的牛吃了麦子怎么赔")  # an ordinary question again
+    assert "回复「法条」" in talk(v, "邻居的牛吃了麦子怎么赔")  # an ordinary question again
     assert "没提交完的反映" in talk(v, "我要反映")
     resumed = talk(v, "1")
     assert "接着来" in resumed and "您已经说了：“邻居的牛吃了我家麦子”" in resumed
@@ -171,7 +171,7 @@ def test_an_untranscribed_voice_reaches_staff_with_numbers_only(villager: Any, s
 def test_a_voice_offer_ignored_lets_the_villager_ask_normally(villager: Any, services: Any) -> None:
     v = villager()
     v.voice("VOICE_ONLY_3")
-    assert "【拖欠工资】" in talk(v, "老板跑了工钱不给咋整")
+    assert "12333" in talk(v, "老板跑了工钱不给咋整")
     assert services.disputes.for_villager(v.openid) == []
 
 

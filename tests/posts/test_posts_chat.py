@@ -43,8 +43,10 @@ def test_the_news_reply_shows_the_cover_wechat_stored(villager: Any, sent: dict[
     assert "<PicUrl><![CDATA[http://mmbiz.qpic.cn/" in villager().click("MENU_WEEKLY").raw
 
 
-def test_a_topic_answer_ends_with_a_related_post(villager: Any, services: Any) -> None:
-    reply = villager().say("有人打电话说是公安局的，让我把钱转到安全账户")
+def test_the_whole_topic_answer_ends_with_a_related_post(villager: Any, services: Any) -> None:
+    v = villager()
+    assert "「详细」" in v.say("网上刷单返利是不是骗人的").content  # the short answer
+    reply = v.say("详细")
     assert reply.kind == "text"
     if "相关普法文章" not in reply.content:
         pytest.skip("the matcher did not answer with a topic that has a post")

@@ -23,7 +23,7 @@ def test_with_the_whole_cluster_down_both_hosts_answer_honestly_then_recover(
     try:
         first = len(via_nginx.upstreams)
         answers = [asker.say("老板跑了工钱不给咋整") for _ in hosts]
-        assert all(a.status == 200 and "【拖欠工资】" in a.content for a in answers)  # from memory
+        assert all(a.status == 200 and "12333" in a.content for a in answers)  # from memory
         assert kind_of(reporter.say("确认")) == "busy"  # its draft is in Redis: not pretended to be saved
         assert BUSY in reporter.click("MENU_REPORT").content
         assert set(via_nginx.upstreams[first:]) == {f"127.0.0.1:{h.port}" for h in hosts}

@@ -1,0 +1,122 @@
+"""Knowledge-base answers: the short answer to the question asked, then 「详细」/「法条」/「调解」.
+
+A legal question is answered with the point of the matched topic that answers it (its ``answer``,
+one to three sentences and the next step), else the topic's summary, else (data mid-edit) the whole
+topic; then one line of choices. The conversation remembers the topic and point for the next
+message (flow ``answered``): 「详细」 gives the whole topic, 「法条」 the cited articles' own text from
+``knowledge/laws/``, 「调解」 starts the dispute report about the topic. Any other message is a new
+message, routed as usual (or, when the answer interrupted a rating offer, ``state["resume"]``, by
+that conversation).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
+from bot.wechat.context import Context
+from bot.wechat.replies import HandlerResult
+
+FLOW = "answered"
+# The reply words, as villagers type them (punctuation, brackets and spaces are ignored).
+DETAIL = frozenset({"详细", "详情", "完整说明", "看详细", "详细说明", "全文", "完整"})
+LAWS = frozenset({"法条", "法律原文", "原文", "看法条", "法律条文", "条文"})
+MEDIATE = frozenset({"调解", "请求调解", "要调解", "我要调解", "帮忙调解", "申请调解"})
+MAX_LAWS_CHARS = 600  # about one phone screen and a half; also held to WeChat's 2048 bytes
+MIN_QUOTE_CHARS = 40  # a quote cut shorter than this says nothing: leave it out instead
+_IGNORED = re.compile(r"[\s「」『』“”\"'‘’。，,.!！?？~～、:：()（）【】\[\]]+")
+
+
+def lead(topic: Topic, point: Point | None) -> str:
+    """What the reply opens with: the point's answer, else the summary, else the whole topic."""
+    if point is not None and point.answer.strip():
+        return point.answer.strip()
+    return topic.summary.strip() or topic.reply_text()
+
+
+def short_reply(topic: Topic, point: Point | None, texts: Any) -> str:
+    """The short answer and the line of choices (pure: the benchmark measures exactly this)."""
+    text = lead(topic, point)
+    choices = texts.get("answer_choices" if text != topic.reply_text() else "answer_choices_more")
+    return _fits(text, choices)
+
+
+def answer(ctx: Context, topic_id: str, question: str = "") -> str:
+    """The short answer to ``question`` about ``topic_id``; the next message may pick a choice."""
+    topic = ctx.services.kb.topics[topic_id]
+    ctx.count("faq", topic_id)
+    point = ctx.services.matcher.match_point(topic_id, question) if question else None
+    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "")
+    return short_reply(topic, point, ctx.texts)
+
+
+def follow_up(message: Any, ctx: Context) -> HandlerResult:
+    """The message after an answer: 「详细」, 「法条」, 「调解」, or else a new message."""
+    state = ctx.state or {}
+    topic = ctx.services.kb.topics.get(state.get("topic") or "")
+    said = message.content if message.type == "text" else getattr(message, "recognition", "")
+    word = _IGNORED.sub("", said or "")
+    if topic is not None and word in DETAIL:
+        ctx.set_state(**state)  # 「法条」 and 「调解」 still work after the details
+        full = ctx.services.posts.with_related(topic.id, topic.reply_text(), ctx.now)
+        return _fits(full, ctx.texts.get("answer_choices_more"))
+    if topic is not None and word in LAWS:
+        ctx.set_state(**state)
+        return laws_reply(ctx, topic, topic.point(state.get("point") or ""))
+    if topic is not None and word in MEDIATE:
+        from handlers import dispute
+
+        ctx.clear_state()
+        ctx.state = None
+        return dispute.start(message, ctx, topic=topic.id)
+    resume = state.get("resume")
+    if isinstance(resume, dict) and resume.get("flow") in ctx.services.routes.flows:
+        ctx.clear_state()  # a conversation the answer interrupted (a rating offer) takes the message
+        ctx.state = resume
+        return ctx.services.routes.route(message, resume).handler(message, ctx)
+    return ctx.handle_as_new(message)
+
+
+def laws_reply(ctx: Context, topic: Topic, point: Point | None) -> str:
+    """The cited articles' own words (the point's basis, else the topic's legal basis), each with
+    the law's name and article number, cut to fit one WeChat reply."""
+    citations = list(point.basis if point is not None and point.basis else topic.legal_basis)
+    title = f"{topic.title}·{point.title}" if point is not None else topic.title
+    lines = [ctx.texts.get("laws_header", topic=title)]
+    shown = 0
+    for citation in citations:
+        quote = ctx.services.laws.quote(citation) if ctx.services.laws is not None else None
+        if quote is None:
+            entry = f"{citation.strip()}{ctx.texts.get('laws_missing')}"
+        else:
+            entry = f"《{quote.law}》{quote.label}：{quote.text}"
+        room = MAX_LAWS_CHARS - len("\n".join(lines)) - 1
+        room -= len(ctx.texts.get("laws_more", count=len(citations))) + 1 if shown + 1 < len(citations) else 0
+        if len(entry) > room:
+            if room < MIN_QUOTE_CHARS:
+                break
+            entry = _cut(entry, room, ctx.texts.get("laws_cut"))
+        lines.append(entry)
+        shown += 1
+    if shown < len(citations):
+        lines.append(ctx.texts.get("laws_more", count=len(citations) - shown))
+    return _fits("\n".join(lines), "")
+
+
+def _cut(text: str, room: int, mark: str) -> str:
+    """``text`` cut to ``room`` characters, at the last sentence end that leaves half of it."""
+    head = text[: room - len(mark)]
+    end = max(head.rfind(p) for p in "。；;\n")
+    if end >= len(head) // 2:
+        head = head[: end + 1]
+    return head + mark
+
+
+def _fits(text: str, line: str) -> str:
+    """``text`` and ``line`` when both fit WeChat's 2048 bytes; else ``text`` cut to fit."""
+    if line and len(f"{text}\n{line}".encode()) <= MAX_REPLY_BYTES:
+        return f"{text}\n{line}"
+    while len(text.encode("utf-8")) > MAX_REPLY_BYTES:
+        text = text[: len(text) - 10]
+    return text
