@@ -20,7 +20,8 @@ OUTCOMES = ("调解成功", "部分化解", "调解不成", "当事人撤回", "
 REFERRAL_TARGETS = {"转12345": "12345热线", "转司法所": "司法所", "转法院": "法院", "转派出所": "派出所"}
 HISTORY_NAMES = {"submitted": "村民提交", "claimed": "认领", "released": "放弃认领", "state": "状态变更",
                  "note": "内部备注", "visit": "安排走访", "reply": "回复村民", "rating_asked": "请村民评价",
-                 "rated": "村民评价", "returned_to_queue": "认领超时，退回待认领", "assigned": "转给同事"}
+                 "rated": "村民评价", "returned_to_queue": "认领超时，退回待认领", "assigned": "转给同事",
+                 "urgent": "标为紧急"}
 WHO_NAMES = {"villager": "村民", "system": "系统"}
 
 

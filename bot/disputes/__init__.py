@@ -166,7 +166,16 @@ class Disputes:
 
     def assign(self, ticket_id: str, staff: str, to: str) -> Ticket:
         """``staff`` hands the open ticket to colleague ``to`` (who becomes its claimer)."""
-        return self.actions.assign(ticket_id, staff, to, self.clock())
+        ticket = self.actions.assign(ticket_id, staff, to, self.clock())
+        self.thread.touch_live()
+        return ticket
+
+    def mark_urgent(self, ticket_id: str, why: str = "", who: str = "system") -> Ticket:
+        """Flag the ticket urgent (the intent layer calls this on fraud, violence, danger...): marked
+        and listed first in the console; the live pages notice."""
+        ticket = self.actions.append(ticket_id, who, "urgent", self.clock(), why, {"urgent": "1"})
+        self.thread.touch_live()
+        return ticket
 
     def search(self, query: str = "", assignee: str = "", states: tuple[str | None, ...] = (None,),
                village: str | None = None, kind: str | None = None) -> list[Ticket]:

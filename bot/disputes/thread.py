@@ -76,6 +76,10 @@ class Thread:
         pipe.incr(self.keys.ticket_live())
         pipe.execute()
 
+    def touch_live(self) -> None:
+        """Something the pages show changed without a state count changing (e.g. an assignee)."""
+        self.redis.incr(self.keys.ticket_live())
+
     def unread(self) -> dict[str, int]:
         """Ticket id → unread villager messages, for tickets that have any."""
         return {tid: int(n) for tid, n in self.redis.hgetall(self.keys.ticket_unread()).items() if int(n) > 0}

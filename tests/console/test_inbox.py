@@ -98,3 +98,17 @@ def test_the_live_answer_changes_on_every_host_when_a_report_or_a_message_arrive
 def test_the_live_answer_needs_a_signed_in_staff_member(client: Any) -> None:
     res = client.get("/staff/live")
     assert res.status_code in (302, 401, 403) and b"version" not in res.data
+
+
+def test_a_ticket_marked_urgent_later_jumps_the_queue_live(staff_client: Any, new_ticket: Any,
+                                                            services: Any) -> None:
+    first = new_ticket(at=1_790_000_000.0)
+    later = new_ticket(at=1_790_000_500.0)
+    browser = staff_client()
+    version = browser.get("/staff/live").get_json()["version"]
+    assert browser.page("/staff/").index(first.id) < browser.page("/staff/").index(later.id)
+    services.disputes.mark_urgent(later.id, "提到有人动手")
+    assert browser.get("/staff/live").get_json()["version"] != version
+    queue = browser.page("/staff/")
+    assert queue.index(later.id) < queue.index(first.id) and services.disputes.get(later.id).urgent
+    assert "标为紧急" in browser.page(f"/staff/tickets/{later.id}")

@@ -26,7 +26,9 @@ def server(app: Any) -> Iterator[str]:
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
+    url = f"http://127.0.0.1:{http.server_port}"
+    app.config["PUFABOT_SELF_URL"] = url  # where the simulator sends its pushes (never the request's Host)
+    yield url
     http.shutdown()
     thread.join(5)
     http.server_close()

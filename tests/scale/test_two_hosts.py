@@ -11,8 +11,9 @@ from tests.conftest import TOKEN
 from tests.scale.conftest import Front
 from tests.scale.web import AppHost
 
-# After the menu click: kind 1, village 1, what happened, "done", no phone, contact 1 → the summary.
-TO_CONFIRM = ("1", "1", "邻居把院墙砌到我家地里了", "好了", "不留", "1")
+# After the menu click: kind 1, village 1, what happened, "done", no phone, contact 3 (in the account)
+# → the summary (a visit, contact 1, would ask for a phone or an address first).
+TO_CONFIRM = ("1", "1", "邻居把院墙砌到我家地里了", "好了", "不留", "3")
 
 
 def walk_to_confirm(v: wire.Villager) -> str:
