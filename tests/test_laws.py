@@ -63,7 +63,15 @@ def test_a_citation_names_one_article(citation: str, law: str, key: str, label: 
     assert parsed is not None and (parsed.law, parsed.key, parsed.label) == (law, key, label)
 
 
-@pytest.mark.parametrize("citation", [f"《{CIVIL}》", f"《{CIVIL}》第五条、第六条", f"《{CIVIL}》第五条至第九条",
+def test_a_document_without_articles_is_cited_whole_and_quoted_from_its_file() -> None:
+    decision = "《全国人民代表大会常务委员会关于设立国家宪法日的决定》"
+    parsed = parse_citation(decision)
+    assert parsed is not None and parsed.key == "全文" and parsed.label == ""
+    quote = Laws.load().quote(decision)
+    assert quote is not None and "12月4日" in quote.text
+
+
+@pytest.mark.parametrize("citation", [f"《{CIVIL}》第五条、第六条", f"《{CIVIL}》第五条至第九条",
                                       "民法典第五条", f"《{CIVIL}》第条"])
 def test_what_is_not_one_article_is_refused(citation: str) -> None:
     assert parse_citation(citation) is None

@@ -26,7 +26,9 @@ _CITATION = re.compile(
     rf"^《(?P<law>.+)》第(?P<article>[{_NUMERAL}]+)条(?:之(?P<sub>[{_NUMERAL}]+))?"
     rf"(?:第(?P<para>[{_NUMERAL}]+)款)?(?:第(?P<item>[{_NUMERAL}]+)项)?$"
 )
-_KEY = re.compile(r"^[1-9][0-9]*(?:-[1-9][0-9]*)?$")
+_KEY = re.compile(r"^(?:[1-9][0-9]*(?:-[1-9][0-9]*)?|全文)$")
+_WHOLE = re.compile(r"^《(?P<law>[^《》]+(?:〈[^〈〉]+〉[^《》]*)?)》$")
+WHOLE = "全文"  # the key of a document without articles (a decision, a policy document), cited whole
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")  # a line that is an item of the paragraph above
@@ -59,6 +61,8 @@ class Citation:
     @property
     def label(self) -> str:
         """How a reply names it, numbers in digits as phones show them: 第1143条第4款, 第287条之二."""
+        if self.key == WHOLE:
+            return ""
         text = f"第{self.key.partition('-')[0]}条" + (f"之{self.sub}" if self.sub else "")
         return text + (f"第{self.paragraph}款" if self.paragraph else "")
 
@@ -67,7 +71,8 @@ def parse_citation(text: str) -> Citation | None:
     """The law and article a citation names, or None when it is not shaped like one article."""
     found = _CITATION.match(text.strip())
     if not found:
-        return None
+        whole = _WHOLE.match(text.strip())
+        return Citation(whole["law"], WHOLE) if whole else None
     article = chinese_number(found["article"])
     sub = chinese_number(found["sub"]) if found["sub"] else None
     paragraph = chinese_number(found["para"]) if found["para"] else None
@@ -200,5 +205,6 @@ def lint(directory: Path, citations: Iterable[tuple[str, str, str]]) -> list[tup
         elif laws.law(parsed.law) is None:
             problems.append((file, field, f"{citation!r}: no file in knowledge/laws/ is named 《{parsed.law}》"))
         elif laws.quote(citation) is None:
-            problems.append((file, field, f"{citation!r}: article {parsed.key} has no text in knowledge/laws/"))
+            what = "the document's text (key 全文)" if parsed.key == WHOLE else f"article {parsed.key}"
+            problems.append((file, field, f"{citation!r}: {what} has no text in knowledge/laws/"))
     return problems
