@@ -58,7 +58,7 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
         else:
             begin = deduper.begin(openid, fp)
     except RedisError:
-        return _degraded(services, spec, spec_ctx, openid)
+        return _degraded(services, spec, spec_ctx, openid, message)
 
     if begin.outcome == "done":
         assert spec is not None and spec_ctx is not None
@@ -122,8 +122,15 @@ def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
         log.error("late reply could not be sent", exc_info=True, extra={"openid": mask_openid(openid)})
 
 
-def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openid: str) -> Reply:
+MIN_MEMORY_ANSWER_CHARS = 4  # while Redis is down, "确认", "1", "好了" are steps of a conversation we cannot see
+
+
+def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openid: str, message: Any) -> Reply:
     log.warning("redis unreachable; answering without it", extra={"openid": mask_openid(openid)})
+    words = (getattr(message, "content", None) or getattr(message, "recognition", None) or "").strip()
+    if spec_ctx is not None and spec_ctx.counts and spec_ctx.counts[0][0] == "faq" \
+            and len(words) < MIN_MEMORY_ANSWER_CHARS:
+        return Text(services.texts.get("system_busy"))
     # A knowledge-base answer still helps; the 「详细」/「法条」 state it would start is simply not kept.
     answered = spec_ctx is not None and (
         not spec_ctx.state_changed or (spec_ctx.new_state or {}).get("flow") == "answered")
