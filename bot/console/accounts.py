@@ -24,6 +24,8 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -33,7 +35,8 @@ from bot.store.keys import Keys
 
 ROLES = ("mediator", "admin")
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 SESSION_SECONDS = 12 * 3600
 
 # KEYS[1] = the attempt counter (a hash: n = attempts, next = earliest next attempt, epoch ms);
@@ -121,7 +124,7 @@ class StaffAccounts:
             raise AccountError("用户名须为 2-32 个汉字、字母、数字或 _ . -")
         if role not in ROLES:
             raise AccountError(f"角色须为 {' 或 '.join(ROLES)}")
-        _check_password(password)
+        check_password(password, name)
         record = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
                   "created_at": str(time.time()), "pwv": "1"}
         # HSETNX on the role makes a concurrent double "add" create one account, not overwrite it.
@@ -135,7 +138,7 @@ class StaffAccounts:
 
     def set_password(self, name: str, password: str) -> None:
         self._require(name)
-        _check_password(password)
+        check_password(password, name)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.keys.staff_user(name), "hash", self.hasher.hash(password))
         pipe.hincrby(self.keys.staff_user(name), "pwv", 1)
@@ -261,11 +264,24 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return _DUMMY_HASHES[params]
 
 
-def _check_password(password: str) -> None:
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a weak password with a staff-facing reason: shorter than 12, spaces around it, the
+    account's name, on the common-password list, or a few characters repeated (121212121212)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
     if password.strip() != password:
         raise AccountError("密码首尾不能有空格")
+    folded = password.lower()
+    if name and name.strip().lower() in (folded, folded[::-1]):
+        raise AccountError("密码不能和用户名相同")
+    if folded in common_passwords() or len(set(folded)) < 5:
+        raise AccountError("这个密码太常见，很容易被猜到，请换一个")
 
 
 def accounts_for(services: Any) -> StaffAccounts:
