@@ -32,6 +32,7 @@ class Services:
     counters: BufferedCounters
     wechat: WeChatAPI
     replays: ReplayGuard
+    inbound: Any = None  # bot.wechat.inbound.InboundSpool: messages kept while Redis is away
     # Feature parts, built below in ``build_services`` (None until that feature is built).
     routes: Any = None  # the handler table (``handlers.ROUTES``): the one way bot reaches handlers
     disputes: Any = None
@@ -79,6 +80,9 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
     from bot.posts import build as build_posts
 
     services.posts = build_posts(services)
+    from bot.wechat.inbound import spool_for
+
+    services.inbound = spool_for(config)
     from handlers import ROUTES
 
     services.routes = ROUTES

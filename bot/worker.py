@@ -9,6 +9,8 @@ It is its own process, next to the web workers (gunicorn) and built from the sam
   guarantees one publication per week, so several workers (or hosts) may run at once.
 - ``reclaim-abandoned`` and ``replay-spool`` (when the dispute queue is built):
   ``services.disputes.reclaim_abandoned()`` and ``services.disputes.replay_spool()``.
+- ``replay-inbound``: messages kept while Redis was away are handled in order and answered by
+  customer-service message (``bot.wechat.inbound``).
 - a heartbeat in Redis (``{worker}:heartbeats``, field ``<host>:<pid>``) that ``pufabot posts
   status`` shows; a beat older than 3 intervals means that worker is gone.
 
@@ -135,6 +137,8 @@ def default_jobs(services: Any, interval: float = INTERVAL) -> list[Job]:
     if disputes is not None:
         jobs.append(Job("reclaim-abandoned", lambda now: disputes.reclaim_abandoned(), interval))
         jobs.append(Job("replay-spool", lambda now: disputes.replay_spool(), interval))
+    if getattr(services, "inbound", None) is not None:
+        jobs.append(Job("replay-inbound", lambda now: services.inbound.replay(services), interval))
         jobs.append(Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval))
     return jobs
 
