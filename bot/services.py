@@ -40,6 +40,8 @@ class Services:
 
     def close(self) -> None:
         self.counters.close()
+        if self.replays.redis is not self.redis:
+            self.replays.redis.close()
 
 
 def build_knowledge() -> tuple[Any, Any]:
@@ -71,7 +73,7 @@ def build_services(config: Config, redis: Any = None, knowledge: tuple[Any, Any]
         conversations=ConversationStore(redis, keys, b.state_ttl, b.draft_ttl),
         counters=BufferedCounters(redis, keys, tz=config.posts.timezone),
         wechat=WeChatAPI(config.wechat, redis, keys),
-        replays=ReplayGuard(redis, keys, config.wechat.replay_window),
+        replays=ReplayGuard(connect.fail_fast(redis, config.redis), keys, config.wechat.replay_window),
     )
     # Feature parts: each feature package has one ``build(services)`` returning its facade.
     from bot.disputes import build as build_disputes

@@ -137,9 +137,9 @@ def default_jobs(services: Any, interval: float = INTERVAL) -> list[Job]:
     if disputes is not None:
         jobs.append(Job("reclaim-abandoned", lambda now: disputes.reclaim_abandoned(), interval))
         jobs.append(Job("replay-spool", lambda now: disputes.replay_spool(), interval))
+        jobs.append(Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval))
     if getattr(services, "inbound", None) is not None:
         jobs.append(Job("replay-inbound", lambda now: services.inbound.replay(services), interval))
-        jobs.append(Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval))
     return jobs
 
 

@@ -63,10 +63,6 @@ class Disputes:
         """The villager's own tickets, newest first."""
         return self.store.for_villager(openid)
 
-    def filed_since(self, openid: str, since: float) -> int:
-        """How many tickets this villager filed since ``since`` (epoch seconds)."""
-        return self.store.filed_since(openid, since)
-
     def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
         """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""
         self.actions.record_rating(ticket_id, openid, score, self.clock())
