@@ -8,6 +8,7 @@ says why); everything else is Flask blueprints.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from flask import Flask, Response, request
@@ -47,6 +48,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.extensions["pufabot.cipher"] = Cipher(w.token, w.aes_key, w.appid) if w.aes_key else None
 
     app.wsgi_app = webhook.mount(app.wsgi_app, webhook.Webhook(services, app.extensions["pufabot.cipher"]))  # type: ignore[method-assign,assignment]
+    app.wsgi_app = TrustedProxies(app.wsgi_app, config.web.trusted_proxies)  # type: ignore[method-assign]
     app.register_blueprint(health.bp)
     _register_features(app, config)
     _register_errors(app)
@@ -59,6 +61,38 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 PERSONAL_PREFIXES = ("/staff", "/dev")  # pages showing villagers' messages, tickets, phones
+
+
+class TrustedProxies:
+    """werkzeug's ProxyFix, for requests whose peer is one of ``[web] trusted_proxies`` only.
+
+    Their ``X-Forwarded-For`` (the last hop, which the proxy appended) becomes ``REMOTE_ADDR``, the
+    address login delays and the audit log use. From any other peer the ``X-Forwarded-*`` headers are
+    dropped: anything on the host, or a browser, could otherwise name any address."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
+                 "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")
+
+    def __init__(self, app: Any, proxies: Any):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1)
+        self.networks = [ipaddress.ip_network(p, strict=False) for p in proxies]
+
+    def _trusted(self, addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.networks and self._trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        for name in self.FORWARDED:
+            environ.pop(name, None)
+        return self.app(environ, start_response)
 
 
 def security_headers(response: Response) -> Response:

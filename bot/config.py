@@ -11,6 +11,7 @@ Pure module: no Flask, no redis.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -87,6 +88,7 @@ class WebConfig:
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
     login_max_failures_per_ip: int = 20
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,11 @@ def validate(config: Config) -> None:
         raise ConfigError("config key serve.worker_class must be gthread, sync or gevent")
     if config.serve.cpu_affinity not in {"auto", "none"}:
         raise ConfigError("config key serve.cpu_affinity must be auto or none")
+    for proxy in config.web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"config key web.trusted_proxies: {proxy!r} is not an address or network") from None
     if config.bot.max_reports_per_day < 0:
         raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
     if not config.bot.villages:

@@ -25,6 +25,7 @@ from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
+from bot.wechat.inbound import spool_for
 
 if TYPE_CHECKING:
     from bot.matching.kb import KnowledgeBase
@@ -51,6 +52,7 @@ class Services:
         self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
         self.wechat = WeChatAPI(config.wechat, redis, self.keys)
         self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
+        self.inbound = spool_for(config)  # messages kept while Redis is away (bot.wechat.inbound)
         self.routes: Router = ROUTES
         self.disputes = Disputes(self)
         self.posts = Posts(config, redis, self.keys, self.wechat, self.counters, self.texts)
@@ -78,6 +80,8 @@ class Services:
 
     def close(self) -> None:
         self.counters.close()
+        if self.replays.redis is not self.redis:
+            self.replays.redis.close()
 
 
 def load_texts(bot: BotConfig) -> Texts:

@@ -9,6 +9,8 @@ It is its own process, next to the web workers (gunicorn) and built from the sam
   guarantees one publication per week, so several workers (or hosts) may run at once.
 - ``reclaim-abandoned``, ``replay-spool`` and ``archive-media``: ``services.disputes``'s
   ``reclaim_abandoned()``, ``replay_spool()`` and ``media.archive_recent()``.
+- ``replay-inbound``: messages kept while Redis was away are handled in order and answered by
+  customer-service message (``bot.wechat.inbound``).
 - a heartbeat in Redis (``{worker}:heartbeats``, field ``<host>:<pid>``) that ``pufabot posts
   status`` shows; a beat older than 3 intervals means that worker is gone.
 
@@ -137,6 +139,7 @@ def default_jobs(services: Services, interval: float = INTERVAL) -> list[Job]:
         Job("reclaim-abandoned", lambda now: disputes.reclaim_abandoned(), interval),
         Job("replay-spool", lambda now: disputes.replay_spool(), interval),
         Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval),
+        Job("replay-inbound", lambda now: services.inbound.replay(services), interval),
     ]
 
 

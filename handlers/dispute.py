@@ -113,15 +113,31 @@ def _is_urgent(draft: dict[str, Any]) -> bool:
     return any(w in words for w in RISK_WORDS)
 
 
+def _reports_today(ctx: Context) -> str:
+    """The villager's report counter of today (their own hash slot: the node the webhook just used,
+    so a dead dispute-queue node never delays a confirmation twice)."""
+    day = datetime.fromtimestamp(ctx.now, ZoneInfo(ctx.config.posts.timezone)).strftime("%Y%m%d")
+    return str(ctx.services.keys.daily_reports(ctx.openid, day))
+
+
 def _over_daily_limit(ctx: Context, draft: dict[str, Any]) -> int:
     """The villager's reports of today when the daily limit is reached (and the report is not urgent), else 0."""
     limit = ctx.config.bot.max_reports_per_day
     if limit <= 0 or _is_urgent(draft):
         return 0
-    zone = ZoneInfo(ctx.config.posts.timezone)
-    midnight = datetime.fromtimestamp(ctx.now, zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    filed = ctx.services.disputes.filed_since(ctx.openid, midnight.timestamp())
+    filed = int(ctx.services.redis.get(_reports_today(ctx)) or 0)
     return filed if filed >= limit else 0
+
+
+def _count_report(ctx: Context) -> None:
+    key = _reports_today(ctx)
+    try:
+        pipe = ctx.services.redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, 2 * 86400)
+        pipe.execute()
+    except RedisError:  # the ticket exists; at worst this villager may file one more today
+        pass
 
 
 def _submit(ctx: Context, draft: dict[str, Any]) -> HandlerResult:
@@ -138,4 +154,5 @@ def _submit(ctx: Context, draft: dict[str, Any]) -> HandlerResult:
         ctx.count("report", "spooled")
         return ctx.texts.get("dispute_spooled", hours=hours)
     ctx.count("report", "submitted")
+    _count_report(ctx)
     return ctx.texts.get("dispute_submitted", ticket=ticket.id, hours=hours)

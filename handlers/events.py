@@ -39,13 +39,14 @@ def mass_send_finished(message: Any, ctx: Context) -> HandlerResult:
     the job's MsgID); a failed send reaches nobody and counts nothing. Only a send whose MsgID one of
     our weekly posts recorded counts for the report; any other (a console send, a forged push) is
     counted apart (``mass_other``). WeChat reads no reply to a system event."""
-    status = message.status or ""
+    status = str(message.status or "")
+    count = {name: _number(message, name) for name in ("total_count", "filter_count", "sent_count", "error_count")}
     record = ctx.services.posts.mass_send_finished(
-        str(message.id), status, total=message.total_count, filtered=message.filter_count,
-        sent=message.sent_count, errors=message.error_count, now=ctx.now)
+        str(message.id), status, total=count["total_count"], filtered=count["filter_count"],
+        sent=count["sent_count"], errors=count["error_count"], now=ctx.now)
     if not mass_send_succeeded(status):
         return NoReply()
-    reached = max(_number(message.sent_count), 0)
+    reached = max(count["sent_count"], 0)
     if record is None:
         ctx.count("mass_other_sent", "")
         ctx.count("mass_other_reach", "", reached)
@@ -55,8 +56,9 @@ def mass_send_finished(message: Any, ctx: Context) -> HandlerResult:
     return NoReply()
 
 
-def _number(value: Any) -> int:
+def _number(message: Any, name: str) -> int:
+    """A count of the push, 0 when missing or not a number (wechatpy converts on access and raises)."""
     try:
-        return int(value or 0)
+        return int(getattr(message, name) or 0)
     except (TypeError, ValueError):
         return 0

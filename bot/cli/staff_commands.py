@@ -13,7 +13,7 @@ from datetime import datetime
 import click
 
 from bot.cli import load_config
-from bot.console.accounts import ROLES, AccountError, StaffAccounts
+from bot.console.accounts import ROLES, AccountError, StaffAccounts, check_password
 from bot.disputes.tickets import TZ  # dates in Beijing time, whatever the server's zone
 
 
@@ -38,10 +38,15 @@ def _audit(store: StaffAccounts, action: str, name: str, detail: str = "") -> No
     AuditLog(store.redis, store.keys).record(who, action, name, detail)
 
 
-def _password(from_stdin: bool) -> str:
+def _password(from_stdin: bool, name: str) -> str:
+    """The new password, checked (length, common, the name) before it is asked a second time."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次"))
+    first = str(click.prompt("密码", hide_input=True))
+    _run(lambda: check_password(first, name))
+    if str(click.prompt("再输入一次", hide_input=True)) != first:
+        raise click.ClickException("两次输入的密码不一致")
+    return first
 
 
 def _run(action: object) -> None:
@@ -63,7 +68,8 @@ def staff() -> None:
 def add(name: str, role: str, password_stdin: bool) -> None:
     """Create an account (mediator or admin)."""
     store = _accounts()
-    _run(lambda: store.add(name, _password(password_stdin), role))
+    password = _password(password_stdin, name)
+    _run(lambda: store.add(name, password, role))
     _audit(store, "staff_add", name, role)
     click.echo(f"已创建{'管理员' if role == 'admin' else '调解员'}账号 {name}。")
 
@@ -74,7 +80,8 @@ def add(name: str, role: str, password_stdin: bool) -> None:
 def passwd(name: str, password_stdin: bool) -> None:
     """Set a new password (signs the account out everywhere, clears a lockout)."""
     store = _accounts()
-    _run(lambda: store.set_password(name, _password(password_stdin)))
+    password = _password(password_stdin, name)
+    _run(lambda: store.set_password(name, password))
     _audit(store, "staff_passwd", name)
     click.echo(f"已修改 {name} 的密码，原有登录已全部退出。")
 
@@ -119,7 +126,7 @@ def list_cmd() -> None:
         return
     for user in users:
         role = "管理员" if user.is_admin else "调解员"
-        locked = store.locked_for(user.name)
-        status = "已停用" if user.disabled else f"已锁定（{(locked + 59) // 60}分钟后自动解锁）" if locked else "正常"
+        wait = store.waiting(user.name)
+        status = "已停用" if user.disabled else f"登录需等{wait}秒（失败次数过多；unlock 可解除）" if wait else "正常"
         created = datetime.fromtimestamp(user.created_at, TZ).strftime("%Y-%m-%d") if user.created_at else ""
         click.echo(f"{user.name}\t{role}\t{status}\t{created}")

@@ -160,8 +160,21 @@ def close_cmd(ticket_id: str, staff: str, outcome: str, note: str) -> None:
 
 @tickets.command("spool-replay")
 def spool_replay_cmd() -> None:
-    """Bring reports saved while Redis was down into Redis (idempotent; safe to run any time)."""
+    """Bring reports saved while Redis was down into Redis (idempotent; safe to run any time), then
+    handle the villagers' messages kept meanwhile and send each answer."""
     disputes = _disputes()
     waiting = len(disputes.spool.pending())
     done = disputes.replay_spool()
     click.echo(f"已补登 {done} 件（补登前本地暂存 {waiting} 件）。")
+    from bot.wechat.inbound import spool_for
+
+    kept = len(spool_for(disputes.config).pending())
+    if kept:  # the full services (knowledge base, handlers) only when there is something to answer
+        from bot.services import build_services
+
+        services = build_services(disputes.config)
+        try:
+            answered = services.inbound.replay(services)
+        finally:
+            services.close()
+        click.echo(f"已处理维护期间保存的村民消息 {answered} 条（共 {kept} 条）。")

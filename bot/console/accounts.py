@@ -3,14 +3,16 @@
 Guarantees:
 - Passwords are stored only as argon2id hashes; a login against an unknown name costs the same
   hash verification as a real one, so timing does not tell which names exist.
-- Every login *attempt* on a name is counted before the password is checked (one Lua script, so
-  parallel guesses cannot slip past the limit). After ``max_failures`` attempts without a success
-  within ``lockout_seconds`` the name is locked for ``lockout_seconds`` from the last counted
-  attempt that reached the limit; a success clears the counter.
-- Failed logins are also counted per client address: after ``max_failures_per_ip`` failures within
-  ``lockout_seconds`` that address may not try any name (guessing across many names from one place
-  is stopped too), until the window passes. Staff elsewhere are not affected; a success from the
-  address does not clear it (an attacker may know one password of their own).
+- No hard lock-out (behind a shared proxy, or with a guesser at work, that would lock real staff
+  out): a delay that grows instead. Every login *attempt* on a name is counted before the password
+  is checked, and the same Lua script sets when the next attempt may come (so parallel guesses
+  cannot slip past it): the first ``max_failures`` attempts are free, then each one waits 1 s,
+  2 s, 4 s... up to ``max_delay`` seconds. A success clears the name's count; so does an admin's
+  unlock. Counts are forgotten ``max_delay`` seconds after the last failure.
+- Failed logins are also counted per client address, with the same growing delay after
+  ``max_failures_per_ip`` failures (guessing across many names from one place slows down too).
+  Staff elsewhere are not affected; a success from the address does not clear it (an attacker
+  may know one password of their own); an admin's unlock of the address does.
 - A session is a random id whose record lives in Redis and expires after ``session_seconds`` idle.
   Disabling an account or changing its password ends all of its sessions at once, and every
   request re-reads the account, so a role change or a disable takes effect immediately.
@@ -22,6 +24,8 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -31,16 +35,29 @@ from bot.store.keys import Keys
 
 ROLES = ("mediator", "admin")
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 SESSION_SECONDS = 12 * 3600
 
-# KEYS[1] = the name's attempt counter; ARGV[1] = lockout seconds, ARGV[2] = max attempts.
-# Returns the attempt number. The window starts at the first attempt and restarts at the locking one.
+# KEYS[1] = the attempt counter (a hash: n = attempts, next = earliest next attempt, epoch ms);
+# ARGV[1] = now (ms), ARGV[2] = free attempts, ARGV[3] = longest delay (s).
+# Returns {0, n} when this attempt may go ahead (and counts it), or {1, ms to wait} when it is too early.
 _COUNT_ATTEMPT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 or n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
+local now = tonumber(ARGV[1])
+local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
+if now < nxt then return {1, nxt - now} end
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+local free, cap = tonumber(ARGV[2]), tonumber(ARGV[3])
+local delay = 0
+if n >= free then delay = math.min(cap, 2 ^ (n - free)) end
+if delay > 0 then redis.call('HSET', KEYS[1], 'next', now + math.floor(delay * 1000)) end
+redis.call('EXPIRE', KEYS[1], math.floor(cap + delay) + 1)
+return {0, n}
 """
+
+
+def _seconds(ms: int) -> int:
+    return (ms + 999) // 1000 if ms > 0 else 0
 
 
 class AccountError(ValueError):
@@ -62,7 +79,8 @@ class StaffUser:
 
 @dataclass(frozen=True)
 class LoginResult:
-    """``ok`` with the user, or ``reason``: bad | locked | ip_locked | disabled (``retry_after`` seconds)."""
+    """``ok`` with the user, or ``reason``: bad | locked (this name must wait) | ip_locked (this address
+    must wait) | disabled; ``retry_after``: seconds to wait before the next attempt (0: none)."""
 
     ok: bool
     user: StaffUser | None = None
@@ -78,13 +96,13 @@ def _user_from(data: dict[str, str]) -> StaffUser | None:
 
 
 class StaffAccounts:
-    def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, lockout_seconds: int = 900,
+    def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, max_delay: int = 900,
                  max_failures_per_ip: int = 20,
                  session_seconds: int = SESSION_SECONDS, hasher: PasswordHasher | None = None):
         self.redis = redis
         self.keys = keys
         self.max_failures = max(1, max_failures)
-        self.lockout_seconds = max(1, lockout_seconds)
+        self.max_delay = max(1, max_delay)
         self.max_failures_per_ip = max(1, max_failures_per_ip)
         self.session_seconds = session_seconds
         self.hasher = hasher or PasswordHasher()
@@ -106,7 +124,7 @@ class StaffAccounts:
             raise AccountError("用户名须为 2-32 个汉字、字母、数字或 _ . -")
         if role not in ROLES:
             raise AccountError(f"角色须为 {' 或 '.join(ROLES)}")
-        _check_password(password)
+        check_password(password, name)
         record = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
                   "created_at": str(time.time()), "pwv": "1"}
         # HSETNX on the role makes a concurrent double "add" create one account, not overwrite it.
@@ -120,7 +138,7 @@ class StaffAccounts:
 
     def set_password(self, name: str, password: str) -> None:
         self._require(name)
-        _check_password(password)
+        check_password(password, name)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.keys.staff_user(name), "hash", self.hasher.hash(password))
         pipe.hincrby(self.keys.staff_user(name), "pwv", 1)
@@ -140,36 +158,26 @@ class StaffAccounts:
             raise AccountError(f"没有用户 {name}")
         return user
 
-    def locked_for(self, name: str) -> int:
-        """Seconds the account stays locked after too many failed logins (0 = not locked)."""
-        key = self.keys.staff_login_failures(name)
-        if int(self.redis.get(key) or 0) < self.max_failures:
-            return 0
-        return self._ttl(key)
-
-    def unlock(self, name: str) -> None:
-        """Clear a lockout at once (an admin vouches for the colleague)."""
-        self._require(name)
-        self.redis.delete(self.keys.staff_login_failures(name))
-
     # -- login ------------------------------------------------------------------------------------
-    def authenticate(self, name: str, password: str, ip: str = "") -> LoginResult:
+    def authenticate(self, name: str, password: str, ip: str = "", now: float | None = None) -> LoginResult:
         """Check a login from ``ip``; counts the attempt first (see module doc)."""
         name = name.strip()[:64]
+        now_ms = int((time.time() if now is None else now) * 1000)
         ip_key = self.keys.staff_login_ip_failures(ip[:64]) if ip else ""
-        if ip_key and int(self.redis.get(ip_key) or 0) >= self.max_failures_per_ip:
-            return LoginResult(False, reason="ip_locked", retry_after=self._ttl(ip_key))
+        if ip_key:
+            wait = self._wait_ms(ip_key, now_ms)
+            if wait:
+                return LoginResult(False, reason="ip_locked", retry_after=_seconds(wait))
         key = self.keys.staff_login_failures(name)
-        attempt = int(self._count_attempt(keys=[key], args=[self.lockout_seconds, self.max_failures]))
-        if attempt > self.max_failures:
-            return LoginResult(False, reason="locked", retry_after=self._ttl(key))
+        early, value = (int(v) for v in self._count_attempt(keys=[key], args=[now_ms, self.max_failures,
+                                                                                  self.max_delay]))
+        if early:
+            return LoginResult(False, reason="locked", retry_after=_seconds(value))
         data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
         if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
             if ip_key:
-                self._count_attempt(keys=[ip_key], args=[self.lockout_seconds, self.max_failures_per_ip])
-            if attempt == self.max_failures:
-                return LoginResult(False, reason="locked", retry_after=self._ttl(key))
-            return LoginResult(False, reason="bad")
+                self._count_attempt(keys=[ip_key], args=[now_ms, self.max_failures_per_ip, self.max_delay])
+            return LoginResult(False, reason="bad", retry_after=_seconds(self._wait_ms(key, now_ms)))
         user = _user_from(data)
         self.redis.delete(key)
         if user is None or user.disabled:
@@ -178,14 +186,26 @@ class StaffAccounts:
             self.redis.hset(self.keys.staff_user(name), "hash", self.hasher.hash(password))
         return LoginResult(True, user=user)
 
+    def _wait_ms(self, key: str, now_ms: int) -> int:
+        return max(0, int(self.redis.hget(key, "next") or 0) - now_ms)
+
+    def unlock(self, name: str = "", ip: str = "") -> None:
+        """An admin lifts the delay of an account and/or an address (their failures are forgotten)."""
+        keys = ([self.keys.staff_login_failures(name.strip()[:64])] if name else []) + \
+            ([self.keys.staff_login_ip_failures(ip.strip()[:64])] if ip else [])
+        for key in keys:  # one by one: the keys may live on different cluster slots
+            self.redis.delete(key)
+
+    def waiting(self, name: str, now: float | None = None) -> int:
+        """Seconds the account must wait before its next login attempt (0: none)."""
+        now_ms = int((time.time() if now is None else now) * 1000)
+        return _seconds(self._wait_ms(self.keys.staff_login_failures(name), now_ms))
+
     def _verify(self, stored: str, password: str) -> bool:
         try:
             return bool(self.hasher.verify(stored, password))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
-
-    def _ttl(self, key: str) -> int:
-        return max(1, int(self.redis.ttl(key)))
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, user: StaffUser, ip: str) -> str:
@@ -244,11 +264,24 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return _DUMMY_HASHES[params]
 
 
-def _check_password(password: str) -> None:
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, name: str = "") -> None:
+    """Refuse a weak password with a staff-facing reason: shorter than 12, spaces around it, the
+    account's name, on the common-password list, or a few characters repeated (121212121212)."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
     if password.strip() != password:
         raise AccountError("密码首尾不能有空格")
+    folded = password.lower()
+    if name and name.strip().lower() in (folded, folded[::-1]):
+        raise AccountError("密码不能和用户名相同")
+    if folded in common_passwords() or len(set(folded)) < 5:
+        raise AccountError("这个密码太常见，很容易被猜到，请换一个")
 
 
 def accounts_for(services: Any) -> StaffAccounts:

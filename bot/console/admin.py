@@ -47,9 +47,12 @@ def canned() -> Any:
 @bp.get("/admin/staff")
 @admin_required
 def staff_list() -> str:
+    from bot.console.auth import wait_words
+
     store = accounts()
     users = store.list()
-    return render_template("staff_accounts.html", users=users, locked={u.name: store.locked_for(u.name) for u in users})
+    waits = {u.name: wait_words(w) for u in users if (w := store.waiting(u.name))}
+    return render_template("staff_accounts.html", users=users, waits=waits)
 
 
 @bp.post("/admin/staff")
@@ -88,15 +91,26 @@ def staff_password(name: str) -> Response:
 @bp.post("/admin/staff/<name>/unlock")
 @admin_required
 def staff_unlock(name: str) -> Response:
-    from bot.console.accounts import AccountError
-
-    try:
-        accounts().unlock(name)
-    except AccountError as exc:
-        flash(str(exc))
-        return redirect(url_for("staff.staff_list"), code=303)
+    accounts().unlock(name=name)
     record("staff_unlock", name)
     flash(text("console_staff_unlocked", name=name))
+    return redirect(url_for("staff.staff_list"), code=303)
+
+
+@bp.post("/admin/unlock-address")
+@admin_required
+def address_unlock() -> Response:
+    import ipaddress
+
+    raw = request.form.get("ip", "").strip()
+    try:
+        ip = str(ipaddress.ip_address(raw))
+    except ValueError:
+        flash(text("console_bad_address"))
+        return redirect(url_for("staff.staff_list"), code=303)
+    accounts().unlock(ip=ip)
+    record("staff_unlock", "", ip)
+    flash(text("console_ip_unlocked", ip=ip))
     return redirect(url_for("staff.staff_list"), code=303)
 
 

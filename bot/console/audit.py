@@ -18,13 +18,14 @@ PAGE = 50
 
 # What each action is called on the admin page (staff-facing wording).
 ACTION_NAMES = {
-    "login": "登录", "login_failed": "登录失败", "login_locked": "登录被锁定", "logout": "退出",
+    "login": "登录", "login_failed": "登录失败", "login_locked": "登录需等待", "logout": "退出",
     "view_ticket": "查看事项", "view_phone": "查看电话", "view_media": "查看附件",
     "claim": "认领", "claim_lost": "认领未成功", "release": "放弃认领", "mediate": "开始调解", "reply": "回复村民",
     "reply_failed": "回复未送达", "visit": "安排走访", "outcome": "记录结果", "close": "结案",
     "note": "内部备注", "canned_edit": "修改常用回复", "staff_add": "新增账号", "staff_passwd": "修改密码",
     "staff_disable": "停用账号",
-    "staff_enable": "启用账号", "staff_unlock": "解锁账号", "assign": "转给同事", "refused": "操作被拒绝",
+    "staff_enable": "启用账号", "staff_unlock": "解除登录等待", "assign": "转给同事", "refused": "操作被拒绝",
+    "export_csv": "下载表格",
 }
 
 

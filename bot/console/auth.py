@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import ipaddress
 import secrets
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
@@ -51,19 +50,9 @@ def text(key: str, **values: Any) -> str:
 
 
 def client_ip() -> str:
-    """The browser's address; behind a local reverse proxy, the last address it forwarded."""
-    remote = request.remote_addr or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _is_loopback(remote):
-        return forwarded.split(",")[-1].strip()[:64]
-    return remote
-
-
-def _is_loopback(addr: str) -> bool:
-    try:
-        return ipaddress.ip_address(addr).is_loopback
-    except ValueError:
-        return False
+    """The browser's address: behind one of ``[web] trusted_proxies``, the address that proxy saw
+    (``bot.app.TrustedProxies`` has put it in ``REMOTE_ADDR``); from anyone else, the peer itself."""
+    return (request.remote_addr or "")[:64]
 
 
 def record(action: str, target: str = "", detail: str = "") -> None:
@@ -128,6 +117,11 @@ def _not_found(exc: Any) -> Response:
     return _page("staff_message.html", 404, message=text("console_not_found"))
 
 
+def wait_words(seconds: int) -> str:
+    """A wait as staff read it: "30 秒", "4 分钟"."""
+    return f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
+
+
 def _safe_next(target: str | None) -> str:
     # No control characters: CR/LF in a Location header is refused by werkzeug (a 500), and "\\" or a
     # netloc would leave the site.
@@ -146,13 +140,17 @@ def login() -> Any:
     name = request.form.get("username", "").strip()
     result = accounts().authenticate(name, request.form.get("password", ""), client_ip())
     if not result.ok or result.user is None:
-        locked = result.reason in ("locked", "ip_locked")
-        audit_log().record(name[:64], "login_locked" if locked else "login_failed", "", result.reason, client_ip())
+        waiting = result.reason in ("locked", "ip_locked")
+        audit_log().record(name[:64], "login_locked" if waiting else "login_failed", "", result.reason, client_ip())
         key = {"locked": "console_login_locked", "ip_locked": "console_login_ip_locked",
                "disabled": "console_login_disabled"}.get(result.reason, "console_login_bad")
-        message = text(key, minutes=max(1, (result.retry_after + 59) // 60))
-        return _page("staff_login.html", 429 if locked else 401,
-                     error=message, next=request.form.get("next", ""), username=name)
+        if result.reason == "bad" and result.retry_after:
+            key = "console_login_bad_wait"
+        response = _page("staff_login.html", 429 if waiting else 401, error=text(key, wait=wait_words(result.retry_after)),
+                         next=request.form.get("next", ""), username=name)
+        if result.retry_after:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
     session.clear()
     session.permanent = True
     session["sid"] = accounts().start_session(result.user, client_ip())

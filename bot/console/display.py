@@ -70,6 +70,26 @@ def who_name(who: str) -> str:
     return WHO_NAMES.get(who, who)
 
 
+def masked(value: Any) -> str:
+    """A villager's free text with phones, ID numbers and names masked (``bot.logs.mask``): what
+    lists and the ticket page show until the audited "显示电话" click."""
+    from bot.logs import mask
+
+    return mask(str(value)) if value else ""
+
+
+def villager_texts(ticket: Any) -> list[str]:
+    texts = [ticket.description or ""]
+    for item in ticket.attachments or []:
+        texts += [str(item.get(k) or "") for k in ("text", "content", "recognition", "label")]
+    return [t for t in texts if t]
+
+
+def has_personal(ticket: Any) -> bool:
+    """Whether anything the villager wrote or said has personal data the page masks."""
+    return any(masked(t) != t for t in villager_texts(ticket))
+
+
 def http_url(value: Any) -> str:
     """``value`` when it is an absolute http(s) URL with a host, else "": only those become links.
 

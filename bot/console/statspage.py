@@ -12,7 +12,7 @@ from flask import render_template, request
 from werkzeug.wrappers import Response
 
 from bot.reports import exports, figures
-from bot.console.auth import bp, services
+from bot.console.auth import bp, record, services
 from bot.console.charts import bar_chart
 
 SUMMARY = ("requests_total", "consultations", "received", "resolved", "mediation_rate", "risks_found",
@@ -106,4 +106,5 @@ def stats_csv() -> Response:
     body = exports.unanswered_csv(report) if which == "unanswered" else \
         exports.figures_csv(report, kind_label)
     name = f"{'unanswered' if which == 'unanswered' else 'figures'}-{period.start}-{period.end}.csv"
+    record("export_csv", "", name)  # a file that leaves the server: who took it, when, from where
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -144,8 +144,9 @@ def ticket_page(ticket: Any, status: int = 200, phone_shown: bool = False) -> Re
     body = render_template(
         "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
-        may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(), thread=svc.disputes.thread.entries(ticket.id),
-        live=live_version(svc.disputes))
+        may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(),
+        thread=svc.disputes.thread.entries(ticket.id), live=live_version(svc.disputes),
+        personal_hidden=display.has_personal(ticket))
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -245,6 +246,11 @@ def _voices_play() -> bool:
     from bot.disputes.voice import ffmpeg_path
 
     return ffmpeg_path() is not None
+
+
+@bp.app_template_filter("masked")
+def _masked(value: Any) -> str:
+    return display.masked(value)
 
 
 @bp.app_template_filter("http_url")

@@ -90,10 +90,6 @@ class Disputes:
         """The villager's own tickets, newest first."""
         return self.store.for_villager(openid)
 
-    def filed_since(self, openid: str, since: float) -> int:
-        """How many tickets this villager filed since ``since`` (epoch seconds)."""
-        return self.store.filed_since(openid, since)
-
     @property
     def thread_window(self) -> float:
         """Seconds after the last staff message during which the villager's messages join the thread."""

@@ -148,10 +148,6 @@ class TicketStore:
         """The villager's tickets, newest first."""
         return self.get_many(self.redis.zrange(self.keys.ticket_index("user", openid), 0, -1, desc=True))
 
-    def filed_since(self, openid: str, since: float) -> int:
-        """How many tickets the villager filed since ``since`` (the user index is scored by created_at)."""
-        return int(self.redis.zcount(self.keys.ticket_index("user", openid), since, "+inf"))
-
     def counts_by_state(self) -> dict[str, int]:
         pipe = self.redis.pipeline(transaction=False)
         for state in TicketState:

@@ -146,3 +146,26 @@ def connect(config: RedisConfig, url: str | None = None) -> Any:
         return redis.Redis.from_url(url, health_check_interval=30, **options)
     except ValueError as exc:
         raise ConfigError(f"config key redis.url is not a Redis URL: {exc}") from None
+
+
+def fail_fast(client: Any, config: RedisConfig) -> Any:
+    """A client for a check that may be skipped when Redis is in trouble (``bot.store.replay``).
+
+    On a Redis Cluster, a sibling of ``client`` that does not retry: while a dead primary's slots wait
+    for a replica to take over, redis-py retries a command for seconds, and a push that must answer
+    within WeChat's 5 s cannot spend them on an optional check. Elsewhere ``client`` itself (a single
+    server that is down fails every command of the push anyway)."""
+    from redis.backoff import NoBackoff
+    from redis.cluster import RedisCluster
+    from redis.retry import Retry
+
+    if not isinstance(client, RedisCluster):
+        return client
+    from bot.store.cluster import connect_cluster
+
+    url = config.url or os.environ.get("REDIS_URL", "")
+    try:
+        return connect_cluster(url, decode_responses=True, socket_timeout=config.socket_timeout,
+                               socket_connect_timeout=config.socket_timeout, retry=Retry(NoBackoff(), 0))
+    except (redis.RedisError, ConfigError):
+        return client  # no seed answers now: the main client's own retries it is

@@ -37,6 +37,10 @@ class Keys:
     def draft(self, openid: str) -> str:
         return self.user(openid, "draft")
 
+    def daily_reports(self, openid: str, day: str) -> str:
+        """Counter: reports the villager filed on one local day (``20261205``); expires after 2 days."""
+        return self.user(openid, f"reports:{day}")
+
     # -- captured signed URLs ---------------------------------------------------------------------
     def replay(self, timestamp: str, nonce: str) -> str:
         """String: SHA-256 of the body first pushed with this (timestamp, nonce); TTL twice the window."""

@@ -5,8 +5,9 @@ Round trips: a message that needs no conversation state costs exactly one Redis 
 A retry of a message still at work waits for its reply; when WeChat's 5 s are nearly spent it tells
 the villager the answer is coming, and the first delivery sends it by customer-service message
 (``bot.store.dedupe`` explains the hand-over).
-When Redis is unreachable the villager is told so honestly, except that a plain legal question is
-still answered from the in-memory knowledge base.
+When Redis is unreachable a plain legal question is still answered from the in-memory knowledge
+base; any other message is kept in the inbound spool (``bot.wechat.inbound``) and the villager is
+told honestly that it is kept and will be answered once the system is back.
 """
 
 from __future__ import annotations
@@ -43,7 +44,12 @@ def _run(services: Any, route: Any, message: Any, ctx: Context) -> Reply:
 
 
 def process(services: Any, message: Any, fields: dict[str, Any], now: float | None = None) -> Reply:
-    now = time.time() if now is None else now
+    return handle(services, message, fields, time.time() if now is None else now)[0]
+
+
+def handle(services: Any, message: Any, fields: dict[str, Any], now: float, spool: bool = True) -> tuple[Reply, bool]:
+    """The reply, and whether this call handled the message (False: a retry answered from the dedupe
+    record, or kept for later). With ``spool`` False (a replay) a Redis failure is raised."""
     started = time.monotonic()
     openid = message.source
     fp = fingerprint(fields)
@@ -58,13 +64,15 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
         else:
             begin = deduper.begin(openid, fp)
     except RedisError:
-        return _degraded(services, spec, spec_ctx, openid, message)
+        if not spool:
+            raise
+        return _degraded(services, spec, spec_ctx, message, fields, now)
 
     if begin.outcome == "done":
         assert spec is not None and spec_ctx is not None
         services.counters.add(spec_ctx.counts, now)
         _run_effects(spec_ctx)
-        return spec
+        return spec, True
     if begin.outcome == "dup":
         stored: str | None = begin.stored
         if is_pending(begin.stored):
@@ -73,18 +81,20 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
                 stored = deduper.wait(openid, fp, deadline) or deduper.give_up(openid, fp)
             except RedisError:
                 log.warning("redis failed while a retry waited", extra={"openid": mask_openid(openid)})
-                return Text(services.texts.get("system_busy"))
+                return Text(services.texts.get("system_busy")), False
         log.info("retry answered from dedupe record", extra={"openid": mask_openid(openid), "pending": stored is None})
         if stored is None:
-            return Text(services.texts.get("still_working"))
-        return reply_from_json(json.loads(stored))
+            return Text(services.texts.get("still_working")), False
+        return reply_from_json(json.loads(stored)), False
 
     ctx = Context(openid, services, begin.state, now)
     try:
         reply = _run(services, services.routes.route(message, begin.state), message, ctx)
     except RedisError:
         log.warning("redis failed inside a conversation", extra={"openid": mask_openid(openid)})
-        return Text(services.texts.get("system_busy"))
+        if not spool:
+            raise
+        return _kept(services, fields, now), False
     late = False
     try:
         late = deduper.commit(openid, fp, _dumps(reply), ctx.new_state, ctx.state_changed)
@@ -93,8 +103,8 @@ def process(services: Any, message: Any, fields: dict[str, Any], now: float | No
     services.counters.add(ctx.counts, now)
     _run_effects(ctx)
     if late:
-        _deliver_late(services, openid, reply)
-    return reply
+        deliver(services, openid, reply, "late reply sent by customer-service message")
+    return reply, True
 
 
 def _run_effects(ctx: Context) -> None:
@@ -102,13 +112,14 @@ def _run_effects(ctx: Context) -> None:
     for effect in ctx.effects:
         try:
             effect()
-        except Exception:  # the villager has the reply; the failure must be loud here
+        except Exception:  # noqa: BLE001  the villager has the reply; the failure must be loud here
             log.exception("effect after reply failed", extra={"openid": mask_openid(ctx.openid)})
     ctx.effects.clear()
 
 
-def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
-    """WeChat stopped listening for this reply (a retry said it was coming): send it as a CS message."""
+def deliver(services: Any, openid: str, reply: Reply, why: str) -> None:
+    """Send a reply as a customer-service message: WeChat stopped listening for it (a retry said it
+    was coming), or it answers a message kept while Redis was away."""
     if isinstance(reply, Text):
         content = reply.content
     elif isinstance(reply, News):
@@ -117,25 +128,39 @@ def _deliver_late(services: Any, openid: str, reply: Reply) -> None:
         return
     try:
         services.wechat.send_text(openid, content)
-        log.info("late reply sent by customer-service message", extra={"openid": mask_openid(openid)})
+        log.info(why, extra={"openid": mask_openid(openid)})
     except Exception:  # WeChatError, network: the villager was told to wait; say so loudly here
-        log.error("late reply could not be sent", exc_info=True, extra={"openid": mask_openid(openid)})
+        log.error("reply could not be sent by customer-service message", exc_info=True,
+                  extra={"openid": mask_openid(openid)})
 
 
 MIN_MEMORY_ANSWER_CHARS = 4  # while Redis is down, "确认", "1", "好了" are steps of a conversation we cannot see
 
 
-def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, openid: str, message: Any) -> Reply:
+def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, message: Any,
+              fields: dict[str, Any], now: float) -> tuple[Reply, bool]:
+    """Redis is unreachable: a legal question is still answered from memory (the 「详细」/「法条」 state
+    it would open is simply not kept), an emergency still gets its emergency step (the staff alert
+    is spooled); everything else is kept for when Redis is back, and the villager is told so."""
+    openid = message.source
     log.warning("redis unreachable; answering without it", extra={"openid": mask_openid(openid)})
     words = (getattr(message, "content", None) or getattr(message, "recognition", None) or "").strip()
-    if spec_ctx is not None and spec_ctx.counts and spec_ctx.counts[0][0] == "faq" \
-            and len(words) < MIN_MEMORY_ANSWER_CHARS:
-        return Text(services.texts.get("system_busy"))
-    # A knowledge-base answer still helps; the 「详细」/「法条」 state it would start is simply not kept.
+    kind = spec_ctx.counts[0][0] if spec_ctx is not None and spec_ctx.counts else ""
     answered = spec_ctx is not None and (
         not spec_ctx.state_changed or (spec_ctx.new_state or {}).get("flow") == "answered")
-    if spec is not None and spec_ctx is not None and answered and isinstance(spec, Text) \
-            and spec_ctx.counts and spec_ctx.counts[0][0] in ("faq", "urgent"):
-        _run_effects(spec_ctx)  # an emergency alert is spooled while Redis is down
-        return spec
-    return Text(services.texts.get("system_busy"))
+    if spec is not None and spec_ctx is not None and isinstance(spec, Text) and answered and (
+            kind == "urgent" or (kind == "faq" and len(words) >= MIN_MEMORY_ANSWER_CHARS)):
+        _run_effects(spec_ctx)
+        return spec, True
+    return _kept(services, fields, now), False
+
+
+def _kept(services: Any, fields: dict[str, Any], now: float) -> Reply:
+    """Keep the message for when Redis is back, and say so; only if the disk fails too, ask for it again."""
+    try:
+        services.inbound.keep(fields, now)
+    except OSError:
+        log.error("message could not be kept: the spool is not writable", exc_info=True,
+                  extra={"openid": mask_openid(str(fields.get("FromUserName") or ""))})
+        return Text(services.texts.get("system_busy"))
+    return Text(services.texts.get("message_kept"))

@@ -121,7 +121,10 @@ class UnknownEvent(BaseEvent):  # type: ignore[misc]  # wechatpy is untyped
 
 def to_message(data: Mapping[str, Any]) -> BaseMessage:
     """Build wechatpy's message or event object (same rules as ``wechatpy.parse_message``)."""
-    fields = dict(data)
+    # A repeated top-level element (<Content>a</Content><Content>b</Content>, in some SDKs' fixtures)
+    # would reach handlers as a list: the first one counts.
+    fields = {k: (v[0] if isinstance(v, list) and all(not isinstance(x, dict) for x in v) else v)
+              for k, v in data.items()}
     for name in ("ToUserName", "FromUserName", "MsgType", "CreateTime"):
         if not isinstance(fields.get(name), str):
             raise BadRequest(f"missing {name}")

@@ -43,8 +43,24 @@ def test_add_reads_the_password_from_stdin_for_scripts(run: Any, store: StaffAcc
     assert store.get("王管理").is_admin and store.authenticate("王管理", "s3cret-admin-pw").ok
 
 
+@pytest.mark.parametrize("password,why", [
+    ("eleven-char", "至少 12 位"), ("Password1234", "太常见"), ("1qaz2wsx3edc", "太常见"), ("woaini1314520", "太常见"),
+    ("121212121212", "太常见"), ("zhangtiaojie", "和用户名相同"),
+])
+def test_a_weak_password_is_refused_before_the_second_prompt(run: Any, store: StaffAccounts, password: str,
+                                                             why: str) -> None:
+    result = run("add", "zhangtiaojie", input=f"{password}\n")  # one line only: no second prompt is reached
+    assert result.exit_code == 1 and why in result.output, result.output
+    assert "再输入一次" not in result.output and store.get("zhangtiaojie") is None
+
+
+def test_two_different_entries_are_refused(run: Any, store: StaffAccounts) -> None:
+    result = run("add", "张调解", input="correct-horse-42\ncorrect-horse-43\n")
+    assert result.exit_code == 1 and "不一致" in result.output and store.get("张调解") is None
+
+
 def test_refusals_are_explained_in_chinese_with_a_failing_exit_code(run: Any) -> None:
-    assert "至少 8 位" in run("add", "张调解", "--password-stdin", input="short\n").output
+    assert "至少 12 位" in run("add", "张调解", "--password-stdin", input="short-pw-1\n").output
     run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
     again = run("add", "张调解", "--password-stdin", input="correct-horse-42\n")
     assert again.exit_code == 1 and "已存在" in again.output

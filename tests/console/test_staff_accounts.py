@@ -23,9 +23,9 @@ def test_passwords_are_stored_only_as_argon2id_hashes_with_the_library_defaults(
 
 def test_names_roles_passwords_and_duplicates_are_checked(accounts: StaffAccounts) -> None:
     for name, password, role, message in (("张", PASSWORD, "mediator", "用户名"), ("a b", PASSWORD, "mediator", "用户名"),
-                                          ("张调解", "short", "mediator", "至少 8 位"),
+                                          ("张调解", "short-pw-11", "mediator", "至少 12 位"),
                                           ("张调解", PASSWORD, "boss", "角色"),
-                                          ("张调解", " padded-pass ", "mediator", "首尾")):
+                                          ("张调解", " padded-passwd ", "mediator", "首尾")):
         with pytest.raises(AccountError, match=message):
             accounts.add(name, password, role)
     accounts.add("张调解", PASSWORD, "mediator")
@@ -50,8 +50,8 @@ def test_parallel_guesses_cannot_get_past_the_attempt_limit(accounts: StaffAccou
         t.start()
     for t in threads:
         t.join()
-    assert results.count("bad") == accounts.max_failures - 1
-    assert results.count("locked") == 12 - (accounts.max_failures - 1)
+    assert results.count("bad") == accounts.max_failures  # the last free one sets the first wait
+    assert results.count("locked") == 12 - accounts.max_failures
     assert accounts.authenticate("张调解", PASSWORD).reason == "locked"
 
 

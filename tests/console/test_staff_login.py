@@ -28,27 +28,36 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(staff_c
     assert browser.get("/staff/").status_code == 302
 
 
-def test_the_account_locks_after_the_configured_failures_even_for_the_right_password(
+def test_after_the_free_failures_each_attempt_waits_even_for_the_right_password(
         staff_client: Any, config: Any, audit: Any) -> None:
     browser = staff_client("张调解", login=False)
     limit = config.web.login_max_failures
-    codes = [browser.login("张调解", f"guess-{i}").status_code for i in range(limit)]
-    assert codes == [401] * (limit - 1) + [429]
+    responses = [browser.login("张调解", f"guess-{i}") for i in range(limit)]
+    assert [r.status_code for r in responses] == [401] * limit
+    assert "下次请等 1 秒再试" in responses[-1].get_data(as_text=True)
     res = browser.login("张调解", PASSWORD)
-    assert res.status_code == 429 and "已暂时锁定" in res.get_data(as_text=True)
+    assert res.status_code == 429 and "请等 1 秒再试" in res.get_data(as_text=True) and res.headers["Retry-After"] == "1"
     entries, _ = audit.page(who="张调解")
     assert {e.action for e in entries} == {"login_failed", "login_locked"}
+    time.sleep(1.1)
+    assert browser.login("张调解").status_code == 302, "a wait, not a lock-out"
 
 
-def test_the_lockout_ends_after_the_configured_time(config: Any, redis_client: Any, knowledge: Any) -> None:
-    quick = config.replace(web={"login_max_failures": 2, "login_lockout_seconds": 1})
+def test_the_wait_doubles_with_each_further_failure_up_to_the_configured_longest(
+        config: Any, redis_client: Any, knowledge: Any) -> None:
+    quick = config.replace(web={"login_max_failures": 2, "login_lockout_seconds": 4})
     app = create_app(quick, build_services(quick, redis=redis_client, knowledge=knowledge))
-    app.extensions["pufabot.console"].accounts.add("张调解", PASSWORD, "mediator")
-    browser = StaffClient(app.test_client())
-    assert [browser.login("张调解", "nope").status_code for _ in range(2)] == [401, 429]
-    assert browser.login("张调解").status_code == 429
-    time.sleep(1.2)
-    assert browser.login("张调解").status_code == 302
+    store = app.extensions["pufabot.console"].accounts
+    store.add("张调解", PASSWORD, "mediator")
+    now, waits = 1_000_000.0, []
+    for _ in range(6):
+        result = store.authenticate("张调解", "nope", now=now)
+        assert result.reason == "bad"
+        waits.append(result.retry_after)
+        now += result.retry_after
+    assert waits == [0, 1, 2, 4, 4, 4]
+    assert store.authenticate("张调解", PASSWORD, now=now - 1).reason == "locked"
+    assert store.authenticate("张调解", PASSWORD, now=now).ok
 
 
 def test_a_success_before_the_limit_clears_the_failure_count(staff_client: Any, config: Any) -> None:
@@ -143,9 +152,9 @@ def test_login_and_logout_are_in_the_audit_log_with_the_address(staff_client: An
     assert all(e.ip == "127.0.0.1" for e in entries)
 
 
-def test_guessing_many_names_from_one_address_stops_that_address_only(config: Any, redis_client: Any,
-                                                                       knowledge: Any, audit: Any) -> None:
-    """Each name stays under its own limit, but one address failing again and again is stopped."""
+def test_guessing_many_names_from_one_address_slows_that_address_only(config: Any, redis_client: Any,
+                                                                      knowledge: Any, audit: Any) -> None:
+    """Each name stays under its own limit, but one address failing again and again has to wait."""
     strict = config.replace(web={"login_max_failures_per_ip": 4})
     app = create_app(strict, build_services(strict, redis=redis_client, knowledge=knowledge))
     app.extensions["pufabot.console"].accounts.add("张调解", PASSWORD, "mediator")

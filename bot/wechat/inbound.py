@@ -1,0 +1,68 @@
+"""What villagers said while Redis was away: kept on disk, handled when it is back.
+
+When Redis is unreachable the pipeline cannot know a villager's conversation (a confirm "1", a
+description, an answer to staff mean nothing without it). Such a message, verified and decrypted,
+is kept here instead of being dropped, and the villager is told honestly that it is kept and will
+be answered. Guarantees:
+- Durable before the answer: ``keep`` returns after the record is fsync'd (``bot.disputes.spool``).
+- Once: a retry of a kept message (WeChat pushes the same MsgId again when the answer was slow) is
+  not kept again.
+- In order per villager: records are replayed in the order they were kept (one file, appended in
+  arrival order; files in creation order).
+- ``replay`` (the worker's ``replay-inbound`` job, and ``pufabot tickets spool-replay``) hands each
+  record to the pipeline as if just received and sends the reply as a customer-service message.
+  The pipeline's dedupe answers a record replayed twice (a replay cut short) with its stored reply,
+  and such a reply is not sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.config import runtime_dir
+from bot.disputes.spool import Spool
+from bot.logs import mask_openid
+from bot.store.dedupe import fingerprint
+
+log = logging.getLogger(__name__)
+
+
+def spool_for(config: Any) -> InboundSpool:
+    """The inbound spool under ``[bot] spool_dir`` (relative to the working directory)."""
+    return InboundSpool(runtime_dir(config.bot.spool_dir) / "inbound")
+
+
+class InboundSpool:
+    def __init__(self, directory: Path):
+        self.spool = Spool(directory)
+
+    def keep(self, fields: dict[str, Any], now: float) -> bool:
+        """Keep one verified push (its parsed fields); False when that very message is already kept."""
+        openid = str(fields.get("FromUserName") or "")
+        key = f"{openid}|{fingerprint(fields)}"
+        if any(r.get("idem_key") == key for r in self.spool.pending()):
+            return False
+        self.spool.append({"idem_key": key, "openid": openid, "fields": fields, "kept_at": now})
+        log.warning("redis unreachable: message kept in the inbound spool", extra={"openid": mask_openid(openid)})
+        return True
+
+    def pending(self) -> list[dict[str, Any]]:
+        return self.spool.pending()
+
+    def replay(self, services: Any) -> int:
+        """Handle every kept message in order (see module doc); how many were handled.
+
+        Raises when Redis fails again: the records not yet handled stay for the next replay."""
+        from bot.wechat import pipeline, protocol
+
+        def handle(record: dict[str, Any]) -> None:
+            fields = dict(record.get("fields") or {})
+            message = protocol.to_message(fields)
+            reply, fresh = pipeline.handle(services, message, fields, time.time(), spool=False)
+            if fresh:
+                pipeline.deliver(services, message.source, reply, "kept message answered")
+
+        return self.spool.replay(handle)
