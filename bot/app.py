@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
