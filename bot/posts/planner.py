@@ -63,8 +63,8 @@ def campaign_on(day: dt.date) -> str:
     """The campaign a publication on ``day`` belongs to, or "".
 
     consumer-day: the Monday-Sunday week holding 3·15; constitution-month: April;
-    civil-code-month: May; anti-drug-day: the week holding 6·26; constitution-week: Dec 1-7
-    (宪法宣传周, around 12·4 国家宪法日).
+    civil-code-month: May; anti-drug-day: the week holding 6·26; constitution-week: the week holding
+    12·4 (国家宪法日), so the post goes out on or before 12·4 (the Monday before it, or 12·4 itself).
     """
     if week_of(day) == week_of(dt.date(day.year, 3, 15)):
         return "consumer-day"
@@ -74,7 +74,7 @@ def campaign_on(day: dt.date) -> str:
         return "civil-code-month"
     if week_of(day) == week_of(dt.date(day.year, 6, 26)):
         return "anti-drug-day"
-    if day.month == 12 and day.day <= 7:
+    if week_of(day) == week_of(dt.date(day.year, 12, 4)):
         return "constitution-week"
     return ""
 

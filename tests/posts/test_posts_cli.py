@@ -50,12 +50,12 @@ def test_plan_shows_eight_weeks_with_their_campaigns(env: dict[str, str]) -> Non
 
 
 def test_a_dry_run_renders_a_review_file_and_calls_nothing(env: dict[str, str], standin: Any, tmp_path: Path) -> None:
-    result = run(env, "push", "--dry-run", "--date", "2026-12-09", "--out", str(tmp_path / "preview"))
+    result = run(env, "push", "--dry-run", "--date", "2026-12-02", "--out", str(tmp_path / "preview"))
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (tmp_path / "preview").iterdir())
     html_file = next(tmp_path.joinpath("preview", f) for f in files if f.endswith(".html"))
     page = html_file.read_text(encoding="utf-8")
-    assert html_file.name.startswith("weekly-2026-12-07-constitution-")
+    assert html_file.name.startswith("weekly-2026-11-30-constitution-")
     assert "constitution-week" in page and "LED标语" in page and "<script" not in page
     assert any(f.endswith(".png") for f in files)
     assert standin.state.calls == []

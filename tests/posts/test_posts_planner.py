@@ -30,8 +30,9 @@ def mondays(year: int) -> list[dt.date]:
     ("2026-05-04", "civil-code-month"), ("2026-05-25", "civil-code-month"),
     ("2026-06-22", "anti-drug-day"),     # week of 6·26 (a Friday)
     ("2026-06-29", ""), ("2026-06-15", ""),
-    ("2026-12-07", "constitution-week"),  # the Monday inside Dec 1-7
-    ("2027-12-06", "constitution-week"), ("2026-11-30", ""), ("2026-12-14", ""),
+    ("2026-11-30", "constitution-week"),  # 12·4 is a Friday: the post goes out the Monday before
+    ("2027-11-29", "constitution-week"), ("2026-12-07", ""), ("2027-12-06", ""), ("2026-12-14", ""),
+    ("2028-12-04", "constitution-week"),  # 12·4 is a Monday: on the day
     ("2026-01-05", ""), ("2026-10-05", ""),
 ])
 def test_campaign_dates(day: str, campaign: str) -> None:

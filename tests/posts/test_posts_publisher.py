@@ -155,7 +155,7 @@ def test_a_week_nobody_started_in_time_is_reported_then_pushable(services: Any, 
 
 
 def test_a_campaign_week_sends_the_campaign_post(services: Any, standin: Any) -> None:
-    record = services.posts.run_due(at("2026-12-07 09:00")).record
+    record = services.posts.run_due(at("2026-11-30 09:00")).record  # the Monday before 12·4
     assert record["campaign"] == "constitution-week" and record["reason"] == "campaign"
     post = services.posts.library.get(record["slug"])
     assert post is not None and post.campaign == "constitution-week"
