@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.wechat.context import Context
+from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
 
 FLOW = "answered"
@@ -51,11 +52,11 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     return short_reply(topic, point, ctx.texts)
 
 
-def follow_up(message: Any, ctx: Context) -> HandlerResult:
+def follow_up(message: Message, ctx: Context) -> HandlerResult:
     """The message after an answer: 「详细」, 「法条」, 「调解」, or else a new message."""
     state = ctx.state or {}
     topic = ctx.services.kb.topics.get(state.get("topic") or "")
-    said = message.content if message.type == "text" else getattr(message, "recognition", "")
+    said = message.content if is_text(message) else getattr(message, "recognition", "")
     word = _IGNORED.sub("", said or "")
     if topic is not None and word in DETAIL:
         ctx.set_state(**state)  # 「法条」 and 「调解」 still work after the details
