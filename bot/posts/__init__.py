@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -25,6 +25,9 @@ from bot.posts.cover import cover
 from bot.posts.library import Library, Post
 from bot.posts.publisher import Article, Outcome, Publisher, Status
 from bot.wechat.api import WeChatError
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 DEMAND_DAYS = 28  # "what villagers asked most recently"
@@ -229,7 +232,7 @@ def mass_send_succeeded(status: str) -> bool:
     return status.strip().lower().replace(" ", "") == "sendsuccess"
 
 
-def build(services: Any) -> Posts:
+def build(services: Services) -> Posts:
     """The posts facade over the bot's services (Redis, WeChat client, counters, texts)."""
     return Posts(services.config, services.redis, services.keys, services.wechat, services.counters, services.texts)
 

@@ -32,8 +32,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 SUCCESS, FAILED = "调解成功", "调解不成"
 REFERRALS = ("转12345", "转司法所", "转法院", "转派出所")
@@ -309,7 +312,7 @@ def load_tickets(disputes: Any, start: float, end: float) -> list[Any]:
             return out
 
 
-def build_report(services: Any, period: Period, now: float | None = None) -> Report:
+def build_report(services: Services, period: Period, now: float | None = None) -> Report:
     """Gather tickets and counters for ``period`` and compose the report."""
     from bot.disputes.tickets import KINDS
 
