@@ -12,12 +12,15 @@ that conversation).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.wechat.context import Context
 from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.texts import Texts
 
 FLOW = "answered"
 # The reply words, as villagers type them (punctuation, brackets and spaces are ignored).
@@ -36,7 +39,7 @@ def lead(topic: Topic, point: Point | None) -> str:
     return topic.summary.strip() or topic.reply_text()
 
 
-def short_reply(topic: Topic, point: Point | None, texts: Any) -> str:
+def short_reply(topic: Topic, point: Point | None, texts: Texts) -> str:
     """The short answer and the line of choices (pure: the benchmark measures exactly this)."""
     text = lead(topic, point)
     choices = texts.get("answer_choices" if text != topic.reply_text() else "answer_choices_more")

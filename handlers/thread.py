@@ -17,13 +17,16 @@ handler (its emergency step, first line) and still goes to the thread.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.disputes.flow import normalize
 from bot.disputes.thread import media_of
 from bot.wechat.context import Context
 from bot.wechat.message import Message, TextMessage, is_text, is_voice
 from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.disputes.tickets import Ticket
 
 EXIT_WORDS = frozenset({"退出", "退出对话", "结束", "不说了", "q", "Q"})
 ADD_WORDS = re.compile(r"^\s*(补充|我要补充|补充材料|补充情况|我还要说|还要说|我还有话说)\s*[。.!！]?\s*$")
@@ -92,7 +95,7 @@ def step(message: Message, ctx: Context) -> HandlerResult:
     return answer
 
 
-def _still_open(ctx: Context, ticket: Any, state: dict[str, Any]) -> bool:
+def _still_open(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> bool:
     if state.get("by") == "villager":  # 「补充」: as long as the conversation state lives
         return bool(ticket.is_open)
     return bool(ctx.services.disputes.open_thread_for(ticket, ctx.now))
