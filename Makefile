@@ -15,8 +15,9 @@ DEBS   := chromium nginx redis-server wrk ffmpeg
 run: $(STAMP)                     ## install everything, start the bot with the chat simulator (PORT=8000)
 	$(BIN)/pufabot simulate --port $(PORT)
 
-test: $(STAMP) system-deps        ## install everything, lint (ruff), run the whole suite (pytest's "no tests" fails)
+test: $(STAMP) system-deps        ## install everything, lint (ruff), type-check (mypy --strict), run the whole suite (pytest's "no tests" fails)
 	$(BIN)/ruff check bot handlers tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
 
@@ -44,4 +45,4 @@ bench: $(STAMP)                   ## every benchmark (each is also one command o
 	$(BIN)/python benchmarks/webhook.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis test-artifacts
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .hypothesis test-artifacts

@@ -15,13 +15,14 @@ commit everything in one Redis round trip (see ``bot.wechat.webhook``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, thread, urgent
 from bot.wechat.context import Context
+from bot.wechat.message import ClickEvent, Message, is_event
 from bot.wechat.replies import HandlerResult
 
-Handler = Callable[[Any, Context], HandlerResult]
+Handler = Callable[[Message, Context], HandlerResult]
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,10 @@ class Router:
     def message(self, msg_type: str, handler: Handler, pure: bool = True) -> None:
         self.messages[msg_type] = Route(handler, pure)
 
-    def route(self, message: Any, state: dict[str, Any] | None) -> Route:
-        if message.type == "event":
+    def route(self, message: Message, state: dict[str, Any] | None) -> Route:
+        if is_event(message):
             if message.event == "click":
-                return self.clicks.get(message.key or "", Route(clicks.unknown_key))
+                return self.clicks.get(cast(ClickEvent, message).key or "", Route(clicks.unknown_key))
             return self.events.get(message.event, Route(fallback.ignore_event))
         if state and state.get("flow") in self.flows:
             return self.flows[state["flow"]]

@@ -12,11 +12,15 @@ that conversation).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.wechat.context import Context
+from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.texts import Texts
 
 FLOW = "answered"
 # The reply words, as villagers type them (punctuation, brackets and spaces are ignored).
@@ -35,7 +39,7 @@ def lead(topic: Topic, point: Point | None) -> str:
     return topic.summary.strip() or topic.reply_text()
 
 
-def short_reply(topic: Topic, point: Point | None, texts: Any) -> str:
+def short_reply(topic: Topic, point: Point | None, texts: Texts) -> str:
     """The short answer and the line of choices (pure: the benchmark measures exactly this)."""
     text = lead(topic, point)
     choices = texts.get("answer_choices" if text != topic.reply_text() else "answer_choices_more")
@@ -51,11 +55,11 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     return short_reply(topic, point, ctx.texts)
 
 
-def follow_up(message: Any, ctx: Context) -> HandlerResult:
+def follow_up(message: Message, ctx: Context) -> HandlerResult:
     """The message after an answer: 「详细」, 「法条」, 「调解」, or else a new message."""
     state = ctx.state or {}
     topic = ctx.services.kb.topics.get(state.get("topic") or "")
-    said = message.content if message.type == "text" else getattr(message, "recognition", "")
+    said = message.content if is_text(message) else getattr(message, "recognition", "")
     word = _IGNORED.sub("", said or "")
     if topic is not None and word in DETAIL:
         ctx.set_state(**state)  # 「法条」 and 「调解」 still work after the details

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.wechat.context import Context
+from bot.wechat.message import Message
 from bot.wechat.replies import HandlerResult, News
 
 
-def ask(message: Any, ctx: Context) -> HandlerResult:
+def ask(message: Message, ctx: Context) -> HandlerResult:
     ctx.count("menu", "ask")
     return ctx.texts.get("ask_prompt")
 
 
-def contact(message: Any, ctx: Context) -> HandlerResult:
+def contact(message: Message, ctx: Context) -> HandlerResult:
     ctx.count("menu", "contact")
     return ctx.texts.get("contact")
 
 
-def weekly(message: Any, ctx: Context) -> HandlerResult:
+def weekly(message: Message, ctx: Context) -> HandlerResult:
     """This week's 普法 post as a one-article news reply."""
     ctx.count("menu", "weekly")
     posts = getattr(ctx.services, "posts", None)
@@ -28,5 +27,5 @@ def weekly(message: Any, ctx: Context) -> HandlerResult:
     return News(title=post.title, description=post.digest, url=post.url, image=post.image)
 
 
-def unknown_key(message: Any, ctx: Context) -> HandlerResult:
+def unknown_key(message: Message, ctx: Context) -> HandlerResult:
     return ctx.texts.get("unknown_key")

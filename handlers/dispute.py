@@ -19,6 +19,7 @@ from bot.disputes.flow import ReportFlow, Result, Turn, has_content, new_draft, 
 from bot.disputes.tickets import attachment as make_attachment
 from bot.reports.figures import RISK_WORDS
 from bot.wechat.context import Context
+from bot.wechat.message import Message, VoiceMessage, is_image, is_location, is_text, is_voice
 from bot.wechat.replies import HandlerResult
 
 NO_DRAFT_STEPS = ("resume", "voice_offer")  # states not worth keeping as a draft
@@ -33,7 +34,7 @@ def _topic_kind(ctx: Context, topic: str | None) -> str:
     return getattr(found, "dispute_kind", "") or ""
 
 
-def start(message: Any, ctx: Context, text: str = "", topic: str | None = None,
+def start(message: Message, ctx: Context, text: str = "", topic: str | None = None,
           attachment: dict[str, Any] | None = None) -> HandlerResult:
     """Begin a report (menu key or report intent); ``text`` becomes the first draft of the description."""
     flow = _flow(ctx)
@@ -48,39 +49,38 @@ def start(message: Any, ctx: Context, text: str = "", topic: str | None = None,
     return _apply(message, ctx, flow.begin(draft))
 
 
-def start_from_menu(message: Any, ctx: Context) -> HandlerResult:
+def start_from_menu(message: Message, ctx: Context) -> HandlerResult:
     return start(message, ctx)
 
 
-def offer_voice(message: Any, ctx: Context) -> HandlerResult:
+def offer_voice(message: VoiceMessage, ctx: Context) -> HandlerResult:
     """A voice WeChat could not transcribe: reply 1 registers it for staff to listen to."""
     voice = voice_attachment(message.media_id or "", "", ctx.now)
     return _apply(message, ctx, _flow(ctx).offer_voice(voice))
 
 
-def step(message: Any, ctx: Context) -> HandlerResult:
+def step(message: Message, ctx: Context) -> HandlerResult:
     """One message inside the report conversation."""
     return _apply(message, ctx, _flow(ctx).step(ctx.state or {}, turn_of(message, ctx.now)))
 
 
-def turn_of(message: Any, now: float) -> Turn:
+def turn_of(message: Message, now: float) -> Turn:
     """A WeChat message as the flow sees it (attachments keep the media id for staff)."""
-    kind = message.type
-    if kind == "text":
+    if is_text(message):
         return Turn("text", message.content or "")
-    if kind == "voice":
+    if is_voice(message):
         heard = (message.recognition or "").strip()
         return Turn("voice", heard, voice_attachment(message.media_id or "", heard, now))
-    if kind == "image":
+    if is_image(message):
         return Turn("image", attachment=make_attachment("image", now, media_id=message.media_id,
                                                         pic_url=message.image))
-    if kind == "location":
+    if is_location(message):
         return Turn("location", attachment=make_attachment("location", now, lat=float(message.location_x),
                                                            lng=float(message.location_y), label=message.label))
     return Turn("other")
 
 
-def _apply(message: Any, ctx: Context, result: Result) -> HandlerResult:
+def _apply(message: Message, ctx: Context, result: Result) -> HandlerResult:
     if result.passthrough:
         return ctx.handle_as_new(message)
     if result.submit:

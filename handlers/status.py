@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from bot.disputes.tickets import TZ, Ticket, TicketError
 from bot.wechat.context import Context
+from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
 
 MAX_LISTED = 5
@@ -24,7 +24,7 @@ def _same_number(ticket_id: str, digits: str) -> bool:
     return int(number) == int(digits) or (len(digits) >= 5 and ticket_id.replace("-", "").endswith(digits))
 
 
-def said_text(message: Any) -> str:
+def said_text(message: Message) -> str:
     return (getattr(message, "content", None) or getattr(message, "recognition", None) or "") \
         .translate(str.maketrans("０１２３４５６７８９", "0123456789"))
 
@@ -39,7 +39,7 @@ def promise_date(ts: float) -> str:
     return f"{day.month}月{day.day}日"
 
 
-def lookup(message: Any, ctx: Context, ticket_id: str | None = None) -> HandlerResult:
+def lookup(message: Message, ctx: Context, ticket_id: str | None = None) -> HandlerResult:
     """One ticket by id, or the villager's latest tickets."""
     disputes = ctx.services.disputes
     ctx.count("status", "id" if ticket_id else "list")
@@ -77,17 +77,17 @@ def describe(ctx: Context, ticket: Ticket) -> str:
     return text
 
 
-def my_tickets(message: Any, ctx: Context) -> HandlerResult:
+def my_tickets(message: Message, ctx: Context) -> HandlerResult:
     return lookup(message, ctx)
 
 
-def rate(message: Any, ctx: Context) -> HandlerResult:
+def rate(message: Message, ctx: Context) -> HandlerResult:
     """The answer to "请打个分（1-5）": "5", "5分", "五星", "满意", "很满意", "还行", "太差了", "👍"...
     map to a score; anything else is handled as a new message and the offer stays open (until the
     conversation state expires) unless that message starts a conversation of its own."""
     pending = dict(ctx.state or {})
     ticket_id = pending.get("ticket", "")
-    said = message.content if message.type == "text" else getattr(message, "recognition", "") or ""
+    said = message.content if is_text(message) else getattr(message, "recognition", "") or ""
     score = ctx.services.matcher.rating(said or "")
     ctx.clear_state()
     if score is not None and ticket_id:

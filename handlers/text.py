@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.logs import mask
 from handlers import answers, dispute, status, urgent
 from bot.wechat.context import Context
+from bot.wechat.message import Message, TextMessage
 from bot.wechat.replies import HandlerResult
 
 WEEKLY_WORDS = re.compile(r"^\s*(本周普法|普法|本周|这周普法|每周普法)\s*$")
@@ -15,11 +15,11 @@ MAX_OPTIONS = 3
 MAX_KEPT_CHARS = 200  # of the question, kept in the "choose" state to find the point afterwards
 
 
-def handle(message: Any, ctx: Context) -> HandlerResult:
+def handle(message: TextMessage, ctx: Context) -> HandlerResult:
     return answer(message, ctx, message.content or "")
 
 
-def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
+def answer(message: Message, ctx: Context, content: str) -> HandlerResult:
     """Answer free text (typed, or a voice transcript) as the matcher understands it."""
     if WEEKLY_WORDS.match(content):
         from handlers import clicks
@@ -54,7 +54,7 @@ def answer(message: Any, ctx: Context, content: str) -> HandlerResult:
     return ctx.texts.get("none_answer")
 
 
-def human(message: Any, ctx: Context) -> HandlerResult:
+def human(message: Message, ctx: Context) -> HandlerResult:
     """After "人工": one reply word registers the matter for staff; anything else is a new message."""
     said = (getattr(message, "content", None) or "").strip().strip("。.!！")
     ctx.clear_state()
@@ -78,7 +78,7 @@ def offer_choices(ctx: Context, topic_ids: list[str], question: str = "") -> str
     return "\n".join(lines)
 
 
-def choose(message: Any, ctx: Context) -> HandlerResult:
+def choose(message: Message, ctx: Context) -> HandlerResult:
     """The villager answers "您是想问…" with a number; anything else is a new question."""
     options = (ctx.state or {}).get("options", [])
     content = (getattr(message, "content", None) or "").strip().translate(_FULLWIDTH_DIGITS)

@@ -17,43 +17,48 @@ handler (its emergency step, first line) and still goes to the thread.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.disputes.flow import normalize
 from bot.disputes.thread import media_of
 from bot.wechat.context import Context
+from bot.wechat.message import Message, TextMessage, is_text, is_voice
 from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from bot.disputes.tickets import Ticket
 
 EXIT_WORDS = frozenset({"退出", "退出对话", "结束", "不说了", "q", "Q"})
 ADD_WORDS = re.compile(r"^\s*(补充|我要补充|补充材料|补充情况|我还要说|还要说|我还有话说)\s*[。.!！]?\s*$")
 
 
-def is_urgent(message: Any, ctx: Context) -> bool:
+def is_urgent(message: Message, ctx: Context) -> bool:
     """True when this message needs the emergency answer first (the intent layer's ``urgent``)."""
     words = said(message)
     return bool(words) and ctx.services.matcher.match(words).intent == "urgent"
 
 
-def said(message: Any) -> str:
+def said(message: Message) -> str:
     """What the villager said in words: the text, or a voice's transcript."""
-    if message.type == "text":
+    if is_text(message):
         return message.content or ""
-    if message.type == "voice":
+    if is_voice(message):
         return (getattr(message, "recognition", "") or "").strip()
     return ""
 
 
-def text_message(message: Any, ctx: Context) -> HandlerResult:
+def text_message(message: Message, ctx: Context) -> HandlerResult:
     """The route of every text outside a conversation: 「补充」 opens the thread, the rest is the text
     handler's (``handlers.text``)."""
     from handlers import text
 
-    if ADD_WORDS.match(message.content or ""):
+    typed = cast(TextMessage, message)  # routed here only for text
+    if ADD_WORDS.match(typed.content or ""):
         return add(message, ctx)
-    return text.handle(message, ctx)
+    return text.handle(typed, ctx)
 
 
-def add(message: Any, ctx: Context) -> HandlerResult:
+def add(message: Message, ctx: Context) -> HandlerResult:
     """「补充」: the villager adds to their newest open ticket without staff having written first."""
     open_tickets = [t for t in ctx.services.disputes.for_villager(ctx.openid) if t.is_open]
     if not open_tickets:
@@ -64,7 +69,7 @@ def add(message: Any, ctx: Context) -> HandlerResult:
     return ctx.texts.get("thread_add_prompt", ticket=ticket.id)
 
 
-def step(message: Any, ctx: Context) -> HandlerResult:
+def step(message: Message, ctx: Context) -> HandlerResult:
     """One message while the villager is in a ticket's thread."""
     disputes = ctx.services.disputes
     state = ctx.state or {}
@@ -90,7 +95,7 @@ def step(message: Any, ctx: Context) -> HandlerResult:
     return answer
 
 
-def _still_open(ctx: Context, ticket: Any, state: dict[str, Any]) -> bool:
+def _still_open(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> bool:
     if state.get("by") == "villager":  # 「补充」: as long as the conversation state lives
         return bool(ticket.is_open)
     return bool(ctx.services.disputes.open_thread_for(ticket, ctx.now))
@@ -110,7 +115,7 @@ def _confirmation(ctx: Context, ticket_id: str, state: dict[str, Any]) -> str:
     return confirmation
 
 
-def content_of(message: Any, now: float) -> tuple[str, dict[str, Any] | None]:
+def content_of(message: Message, now: float) -> tuple[str, dict[str, Any] | None]:
     """A WeChat message as a thread entry's text and media (a voice keeps its transcript as text)."""
     from handlers.dispute import turn_of
 
@@ -128,7 +133,7 @@ def content_of(message: Any, now: float) -> tuple[str, dict[str, Any] | None]:
     return "", None
 
 
-def _outside_thread(message: Any, ctx: Context) -> HandlerResult:
+def _outside_thread(message: Message, ctx: Context) -> HandlerResult:
     """The thread is over (closed ticket, window passed): handle the message as a new one."""
     from handlers import ROUTES
 

@@ -10,16 +10,20 @@ second alert, and it is spooled when Redis is down.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.logs import mask_openid
 from bot.wechat.context import Context
+from bot.wechat.message import Message, is_text, is_voice
 from bot.wechat.replies import HandlerResult
+
+if TYPE_CHECKING:
+    from handlers import Handler
 
 log = logging.getLogger(__name__)
 
 
-def answer(message: Any, ctx: Context, content: str, kind: str, topic: str | None = None) -> HandlerResult:
+def answer(message: Message, ctx: Context, content: str, kind: str, topic: str | None = None) -> HandlerResult:
     """The emergency reply for ``kind``; the alert for staff follows the reply."""
     ctx.count("urgent", kind)
     msg_id = getattr(message, "id", None) or f"{getattr(message, 'time', '')}"
@@ -37,12 +41,12 @@ def _alert(ctx: Context, draft: dict[str, Any], key: str) -> None:
                                                         "kind": draft["urgent_kind"]})
 
 
-def first(handler: Any) -> Any:
+def first(handler: Handler) -> Handler:
     """Wrap a conversation's handler: an emergency inside any conversation is answered first.
 
     The conversation's state is left as it was, so the villager can go on where they were."""
 
-    def handle(message: Any, ctx: Context) -> HandlerResult:
+    def handle(message: Message, ctx: Context) -> HandlerResult:
         content = _words(message)
         if content:
             match = ctx.services.matcher.match(content)
@@ -55,9 +59,9 @@ def first(handler: Any) -> Any:
     return handle
 
 
-def _words(message: Any) -> str:
-    if message.type == "text":
+def _words(message: Message) -> str:
+    if is_text(message):
         return str(message.content or "")
-    if message.type == "voice":
+    if is_voice(message):
         return str(getattr(message, "recognition", "") or "")
     return ""

@@ -93,7 +93,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, TZ).isoformat(timespec="seconds")
 
 
-def _staff_and_ticket(disputes: Any, staff: str, ticket_id: str) -> Any:
+def _staff_and_ticket(disputes: Disputes, staff: str, ticket_id: str) -> Any:
     """The ticket, once ``staff`` is known to be an enabled console account (else a clear error)."""
     from bot.console.accounts import StaffAccounts
 
@@ -106,7 +106,7 @@ def _staff_and_ticket(disputes: Any, staff: str, ticket_id: str) -> Any:
     return ticket
 
 
-def _audit(disputes: Any, staff: str, action: str, ticket_id: str, detail: str) -> None:
+def _audit(disputes: Disputes, staff: str, action: str, ticket_id: str, detail: str) -> None:
     from bot.console.audit import AuditLog
 
     AuditLog(disputes.store.redis, disputes.store.keys).record(staff, action, ticket_id, f"命令行 {detail}".strip())

@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 MIN_SECRET = 16
@@ -28,7 +31,7 @@ class Console:
     canned: Any
 
 
-def build(services: Any) -> Console:
+def build(services: Services) -> Console:
     from bot.console.accounts import accounts_for
     from bot.console.audit import AuditLog
     from bot.console.canned import CannedReplies

@@ -26,12 +26,15 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from bot.store.keys import Keys
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 ROLES = ("mediator", "admin")
 NAME_RE = re.compile(r"[A-Za-z0-9_.\-\u4e00-\u9fff]{2,32}")
@@ -284,7 +287,7 @@ def check_password(password: str, name: str = "") -> None:
         raise AccountError("这个密码太常见，很容易被猜到，请换一个")
 
 
-def accounts_for(services: Any) -> StaffAccounts:
+def accounts_for(services: Services) -> StaffAccounts:
     """The account store on the services' Redis, with the config's lockout rules."""
     web = services.config.web
     return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds,

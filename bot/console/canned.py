@@ -8,9 +8,12 @@ so two admins saving at once leave one of the two lists, never a mix. No Flask h
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.store.keys import Keys
+
+if TYPE_CHECKING:
+    from bot.texts import Texts
 
 DEFAULT_KEYS = ("canned_received", "canned_need_details", "canned_visit", "canned_resolved",
                 "canned_referred_court", "canned_legal_aid")
@@ -19,7 +22,7 @@ MAX_LENGTH = 600
 
 
 class CannedReplies:
-    def __init__(self, redis: Any, keys: Keys, texts: Any):
+    def __init__(self, redis: Any, keys: Keys, texts: Texts):
         self.redis = redis
         self.key = keys.staff_canned()
         self.texts = texts

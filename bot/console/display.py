@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.disputes.tickets import Ticket
+    from bot.texts import Texts
 
 STATE_NAMES = {"new": "待认领", "claimed": "已认领", "mediating": "调解中", "resolved": "已出结果",
                "referred": "已转办", "closed": "已办结"}
@@ -54,7 +58,7 @@ def age(ts: float | None, now: float | None = None) -> str:
     return f"{max(1, rest // 60)}分钟"
 
 
-def kind_name(kind: str, texts: Any) -> str:
+def kind_name(kind: str, texts: Texts) -> str:
     """The kind's Chinese label from the dispute wording (``kind_<kind>``), else the raw value."""
     for key in (f"kind_{kind}", f"dispute_kind_{kind}"):
         if texts is not None and key in texts:
@@ -78,14 +82,14 @@ def masked(value: Any) -> str:
     return mask(str(value)) if value else ""
 
 
-def villager_texts(ticket: Any) -> list[str]:
+def villager_texts(ticket: Ticket) -> list[str]:
     texts = [ticket.description or ""]
     for item in ticket.attachments or []:
         texts += [str(item.get(k) or "") for k in ("text", "content", "recognition", "label")]
     return [t for t in texts if t]
 
 
-def has_personal(ticket: Any) -> bool:
+def has_personal(ticket: Ticket) -> bool:
     """Whether anything the villager wrote or said has personal data the page masks."""
     return any(masked(t) != t for t in villager_texts(ticket))
 

@@ -10,7 +10,7 @@ message, never a 500.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -19,12 +19,15 @@ from bot.console import display
 from bot.console.auth import bp, console, record, services, text
 from bot.console.views import load_ticket, may_act, ticket_page
 
+if TYPE_CHECKING:
+    from bot.disputes.tickets import Ticket
+
 
 def _back(ticket_id: str) -> Response:
     return redirect(url_for("staff.ticket", ticket_id=ticket_id), code=303)
 
 
-def _attempt(ticket: Any, change: Callable[[], Any]) -> tuple[bool, Any]:
+def _attempt(ticket: Ticket, change: Callable[[], Any]) -> tuple[bool, Any]:
     """Run a facade call; a refused change becomes a staff-facing message instead of an error."""
     try:
         return True, change()

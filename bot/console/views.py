@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, g, render_template, request
 from werkzeug.wrappers import Response
@@ -23,6 +23,10 @@ from werkzeug.wrappers import Response
 from bot.console import display
 from bot.console.auth import bp, console, record, services, text
 from bot.disputes.tickets import KINDS
+
+if TYPE_CHECKING:
+    from bot.disputes import Disputes
+    from bot.disputes.tickets import Ticket
 
 PAGE = 30
 OPEN_VIEW = ("new", "claimed", "mediating")
@@ -75,7 +79,7 @@ class QueueFilters:
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
-def page_of(filters: QueueFilters, disputes: Any, now: float) -> tuple[list[Any], int]:
+def page_of(filters: QueueFilters, disputes: Disputes, now: float) -> tuple[list[Ticket], int]:
     """The tickets of the requested page across the states shown, in order, and the total."""
     since, until = filters.window(now)
     offset, want = (filters.page - 1) * PAGE, PAGE
@@ -117,7 +121,7 @@ def queue() -> str:
                            live=live_version(svc.disputes))
 
 
-def live_version(disputes: Any) -> str:
+def live_version(disputes: Disputes) -> str:
     """Changes whenever a ticket arrives or changes state, or a thread gets an entry or is read.
 
     Every host computes it from Redis alone, so a page polling any host sees every change."""
@@ -137,7 +141,7 @@ def load_ticket(ticket_id: str) -> Any:
     return ticket
 
 
-def ticket_page(ticket: Any, status: int = 200, phone_shown: bool = False) -> Response:
+def ticket_page(ticket: Ticket, status: int = 200, phone_shown: bool = False) -> Response:
     svc = services()
     history = svc.disputes.history(ticket.id)
     notes = [h for h in history if h.get("what") == "note"]
@@ -150,7 +154,7 @@ def ticket_page(ticket: Any, status: int = 200, phone_shown: bool = False) -> Re
     return Response(body, status=status, mimetype="text/html")
 
 
-def may_act(ticket: Any) -> bool:
+def may_act(ticket: Ticket) -> bool:
     """Ticket actions (reply, visit, outcome, close, release) belong to its claimer or an admin."""
     return bool(g.staff.is_admin or (ticket.claimed_by and ticket.claimed_by == g.staff.name))
 
@@ -171,7 +175,7 @@ def show_phone(ticket_id: str) -> Response:
     return ticket_page(t, phone_shown=True)
 
 
-def attached_media(ticket: Any, media_id: str) -> dict[str, Any] | None:
+def attached_media(ticket: Ticket, media_id: str) -> dict[str, Any] | None:
     """The attachment of the report, or the media of a thread entry, with this media id."""
     for item in ticket.attachments or []:
         if item.get("media_id") == media_id:

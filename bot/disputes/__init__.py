@@ -13,9 +13,10 @@ Times are epoch seconds from ``self.clock`` (tests may replace it).
 
 from __future__ import annotations
 
+import builtins
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import runtime_dir
 from bot.disputes.actions import ReplyResult, StaffActions
@@ -28,6 +29,9 @@ from bot.disputes.thread import Thread, entry as thread_entry
 from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
 from bot.logs import mask_openid
 from bot.wechat.api import WeChatError
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)
@@ -63,7 +67,7 @@ def matches(ticket: Ticket, query: str) -> bool:
 
 
 class Disputes:
-    def __init__(self, services: Any):
+    def __init__(self, services: Services):
         config = services.config
         self.config = config
         self.texts = services.texts
@@ -129,7 +133,7 @@ class Disputes:
     def counts_by_state(self) -> dict[str, int]:
         return self.store.counts_by_state()
 
-    def history(self, ticket_id: str) -> list[dict[str, Any]]:
+    def history(self, ticket_id: str) -> builtins.list[dict[str, Any]]:
         """Who did what when (and a note), oldest first."""
         return self.store.history(ticket_id)
 
@@ -174,7 +178,7 @@ class Disputes:
         return ticket
 
     def search(self, query: str = "", assignee: str = "", states: tuple[str | None, ...] = (None,),
-               village: str | None = None, kind: str | None = None) -> list[Ticket]:
+               village: str | None = None, kind: str | None = None) -> builtins.list[Ticket]:
         """Tickets matching every given filter and the query, in the listing order of ``states``.
 
         The query matches a ticket id (also its last digits, e.g. ``0007``), a village, the last four
@@ -296,5 +300,5 @@ class Disputes:
             self.conversations.clear_draft(ticket.openid)
 
 
-def build(services: Any) -> Disputes:
+def build(services: Services) -> Disputes:
     return Disputes(services)

@@ -18,9 +18,12 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from bot.disputes.tickets import KINDS, attachment
+
+if TYPE_CHECKING:
+    from bot.texts import Texts
 
 CANCEL = frozenset({"取消", "退出", "不反映了", "算了", "不要了", "不登记了"})
 BACK = frozenset({"上一步", "返回", "返回上一步", "上一个", "回到上一步"})
@@ -83,7 +86,7 @@ def has_content(draft: dict[str, Any]) -> bool:
 
 
 class ReportFlow:
-    def __init__(self, texts: Any, villages: Sequence[str]):
+    def __init__(self, texts: Texts, villages: Sequence[str]):
         self.texts = texts
         self.villages = tuple(villages)
         self._handlers = {"kind": self._kind, "village": self._village, "details": self._details,

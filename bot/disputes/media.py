@@ -13,10 +13,14 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.disputes import voice
 from bot.store.private import write_private
+
+if TYPE_CHECKING:
+    from bot.disputes import Disputes
+    from bot.wechat.api import WeChatAPI
 
 log = logging.getLogger(__name__)
 MEDIA_ID = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
@@ -24,7 +28,7 @@ WECHAT_KEEPS_DAYS = 3
 
 
 class MediaArchive:
-    def __init__(self, directory: Path, wechat: Any):
+    def __init__(self, directory: Path, wechat: WeChatAPI):
         self.directory = directory
         self.wechat = wechat
 
@@ -75,7 +79,7 @@ class MediaArchive:
     def _write(self, target: Path, data: bytes) -> None:
         write_private(target, data)  # villagers' photos and voices: 0600 in a 0700 directory
 
-    def archive_recent(self, disputes: Any, now: float | None = None) -> int:
+    def archive_recent(self, disputes: Disputes, now: float | None = None) -> int:
         """Copy the attachments of tickets from the last three days; returns how many were copied."""
         from bot.wechat.api import WeChatError
 

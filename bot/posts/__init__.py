@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
@@ -24,7 +24,12 @@ from bot.posts import planner, render
 from bot.posts.cover import cover
 from bot.posts.library import Library, Post
 from bot.posts.publisher import Article, Outcome, Publisher, Status
-from bot.wechat.api import WeChatError
+from bot.wechat.api import WeChatAPI, WeChatError
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.store.counters import BufferedCounters
+    from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 DEMAND_DAYS = 28  # "what villagers asked most recently"
@@ -47,8 +52,8 @@ class WeeklyPost:
 
 
 class Posts:
-    def __init__(self, config: Config, redis: Any, keys: Keys, wechat: Any, counters: Any, texts: Any,
-                 library: Library | None = None):
+    def __init__(self, config: Config, redis: Any, keys: Keys, wechat: WeChatAPI, counters: BufferedCounters,
+                 texts: Texts, library: Library | None = None):
         self.config = config
         self.settings = config.posts
         self.tz = ZoneInfo(config.posts.timezone)
@@ -229,7 +234,7 @@ def mass_send_succeeded(status: str) -> bool:
     return status.strip().lower().replace(" ", "") == "sendsuccess"
 
 
-def build(services: Any) -> Posts:
+def build(services: Services) -> Posts:
     """The posts facade over the bot's services (Redis, WeChat client, counters, texts)."""
     return Posts(services.config, services.redis, services.keys, services.wechat, services.counters, services.texts)
 

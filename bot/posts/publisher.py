@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from bot.config import PostsConfig
 from bot.store.keys import Keys
-from bot.wechat.api import WeChatError
+from bot.wechat.api import WeChatAPI, WeChatError
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300
@@ -107,7 +107,7 @@ class Outcome:
 
 
 class Publisher:
-    def __init__(self, redis: Any, keys: Keys, wechat: Any, config: PostsConfig,
+    def __init__(self, redis: Any, keys: Keys, wechat: WeChatAPI, config: PostsConfig,
                  alert_text: Callable[[str, dict[str, str]], str] | None = None):
         self.redis = redis
         self.keys = keys

@@ -10,10 +10,13 @@ import csv
 import io
 import re
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from zoneinfo import ZoneInfo
 
 from bot.reports.figures import LABELS, Figures, Report, percent, show
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 TICKET_COLUMNS = ("received", "consultations_staff", "resolved", "mediation_rate", "referred", "risks_found",
                   "response_rate", "solve_rate", "satisfaction_rate")
@@ -127,7 +130,7 @@ def summary_line(report: Report) -> str:
             f"解决率 {percent(t.solve_rate)}，满意率 {percent(t.satisfaction_rate)}")
 
 
-def labels_for(services: Any) -> tuple[Callable[[str], str], Callable[[str], str]]:
+def labels_for(services: Services) -> tuple[Callable[[str], str], Callable[[str], str]]:
     """(kind label, topic title) functions from the services' wording and knowledge base."""
     texts, topics = services.texts, services.kb.topics
 

@@ -32,8 +32,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.disputes import Disputes
+    from bot.disputes.tickets import Ticket
+    from bot.services import Services
 
 SUCCESS, FAILED = "调解成功", "调解不成"
 REFERRALS = ("转12345", "转司法所", "转法院", "转派出所")
@@ -176,14 +181,14 @@ def show(name: str, value: Any) -> str:
     return "—" if value is None else str(value)
 
 
-def ticket_words(ticket: Any) -> str:
+def ticket_words(ticket: Ticket) -> str:
     parts = [ticket.description or ""]
     for item in ticket.attachments or []:
         parts += [str(item.get(k, "")) for k in ("text", "recognition", "label")]
     return " ".join(parts)
 
 
-def is_risk(ticket: Any) -> bool:
+def is_risk(ticket: Ticket) -> bool:
     words = ticket_words(ticket)
     if getattr(ticket, "source", "") == "urgent":  # an emergency the bot alerted staff to
         return True
@@ -298,7 +303,7 @@ def compose(tickets: list[Any], counter_days: dict[str, dict[str, int]], unanswe
     return report
 
 
-def load_tickets(disputes: Any, start: float, end: float) -> list[Any]:
+def load_tickets(disputes: Disputes, start: float, end: float) -> list[Ticket]:
     """Every ticket created from ``LOOKBACK_DAYS`` before ``start`` up to ``end``, page by page."""
     since, offset, out = start - LOOKBACK_DAYS * 86400, 0, []
     while True:
@@ -309,7 +314,7 @@ def load_tickets(disputes: Any, start: float, end: float) -> list[Any]:
             return out
 
 
-def build_report(services: Any, period: Period, now: float | None = None) -> Report:
+def build_report(services: Services, period: Period, now: float | None = None) -> Report:
     """Gather tickets and counters for ``period`` and compose the report."""
     from bot.disputes.tickets import KINDS
 

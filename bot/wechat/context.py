@@ -16,6 +16,7 @@ from bot.wechat.replies import HandlerResult
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.wechat.message import Message
     from bot.services import Services
     from bot.texts import Texts
 
@@ -67,7 +68,7 @@ class Context:
         one is logged, never shown to the villager."""
         self.effects.append(effect)
 
-    def handle_as_new(self, message: Any) -> HandlerResult:
+    def handle_as_new(self, message: Message) -> HandlerResult:
         """Handle ``message`` as if no conversation were open: the villager left the flow (asked
         something else, clicked a menu). The flow's state is cleared; the new handler may set its own."""
         self.clear_state()

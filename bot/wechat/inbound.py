@@ -20,12 +20,15 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import runtime_dir
 from bot.disputes.spool import Spool
 from bot.logs import mask_openid
 from bot.store.dedupe import fingerprint
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class InboundSpool:
     def pending(self) -> list[dict[str, Any]]:
         return self.spool.pending()
 
-    def replay(self, services: Any) -> int:
+    def replay(self, services: Services) -> int:
         """Handle every kept message in order (see module doc); how many were handled.
 
         Raises when Redis fails again: the records not yet handled stay for the next replay."""

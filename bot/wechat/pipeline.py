@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
@@ -24,6 +24,11 @@ from bot.logs import mask_openid
 from bot.wechat.context import Context
 from bot.wechat.replies import News, Reply, Text, normalize, reply_from_json, reply_to_json
 
+if TYPE_CHECKING:
+    from bot.services import Services
+    from bot.wechat.message import Message
+    from handlers import Route
+
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +36,7 @@ def _dumps(reply: Reply) -> str:
     return json.dumps(reply_to_json(reply), ensure_ascii=False)
 
 
-def _run(services: Any, route: Any, message: Any, ctx: Context) -> Reply:
+def _run(services: Services, route: Route, message: Message, ctx: Context) -> Reply:
     """Run a handler; a bug becomes an honest apology (logged once), never a 500."""
     try:
         return normalize(route.handler(message, ctx))
@@ -43,11 +48,11 @@ def _run(services: Any, route: Any, message: Any, ctx: Context) -> Reply:
         return Text(services.texts.get("system_error"))
 
 
-def process(services: Any, message: Any, fields: dict[str, Any], now: float | None = None) -> Reply:
+def process(services: Services, message: Message, fields: dict[str, Any], now: float | None = None) -> Reply:
     return handle(services, message, fields, time.time() if now is None else now)[0]
 
 
-def handle(services: Any, message: Any, fields: dict[str, Any], now: float, spool: bool = True) -> tuple[Reply, bool]:
+def handle(services: Services, message: Message, fields: dict[str, Any], now: float, spool: bool = True) -> tuple[Reply, bool]:
     """The reply, and whether this call handled the message (False: a retry answered from the dedupe
     record, or kept for later). With ``spool`` False (a replay) a Redis failure is raised."""
     started = time.monotonic()
@@ -117,7 +122,7 @@ def _run_effects(ctx: Context) -> None:
     ctx.effects.clear()
 
 
-def deliver(services: Any, openid: str, reply: Reply, why: str) -> None:
+def deliver(services: Services, openid: str, reply: Reply, why: str) -> None:
     """Send a reply as a customer-service message: WeChat stopped listening for it (a retry said it
     was coming), or it answers a message kept while Redis was away."""
     if isinstance(reply, Text):
@@ -137,7 +142,7 @@ def deliver(services: Any, openid: str, reply: Reply, why: str) -> None:
 MIN_MEMORY_ANSWER_CHARS = 4  # while Redis is down, "确认", "1", "好了" are steps of a conversation we cannot see
 
 
-def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, message: Any,
+def _degraded(services: Services, spec: Reply | None, spec_ctx: Context | None, message: Message,
               fields: dict[str, Any], now: float) -> tuple[Reply, bool]:
     """Redis is unreachable: a legal question is still answered from memory (the 「详细」/「法条」 state
     it would open is simply not kept), an emergency still gets its emergency step (the staff alert
@@ -155,7 +160,7 @@ def _degraded(services: Any, spec: Reply | None, spec_ctx: Context | None, messa
     return _kept(services, fields, now), False
 
 
-def _kept(services: Any, fields: dict[str, Any], now: float) -> Reply:
+def _kept(services: Services, fields: dict[str, Any], now: float) -> Reply:
     """Keep the message for when Redis is back, and say so; only if the disk fails too, ask for it again."""
     try:
         services.inbound.keep(fields, now)

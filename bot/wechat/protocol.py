@@ -19,9 +19,10 @@ from typing import Any, Mapping
 
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.events import EVENT_TYPES, BaseEvent
-from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
+from wechatpy.messages import MESSAGE_TYPES, UnknownMessage
 
 from bot.errors import BadRequest, SignatureError
+from bot.wechat.message import Message
 
 # XML 1.0 forbids C0 controls other than tab, LF and CR (and a few other code points).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -119,7 +120,7 @@ class UnknownEvent(BaseEvent):  # type: ignore[misc]  # wechatpy is untyped
     """An event wechatpy has no class for (PUBLISHJOBFINISH, future events): still an event."""
 
 
-def to_message(data: Mapping[str, Any]) -> BaseMessage:
+def to_message(data: Mapping[str, Any]) -> Message:
     """Build wechatpy's message or event object (same rules as ``wechatpy.parse_message``)."""
     # A repeated top-level element (<Content>a</Content><Content>b</Content>, in some SDKs' fixtures)
     # would reach handlers as a list: the first one counts.
@@ -148,7 +149,8 @@ def to_message(data: Mapping[str, Any]) -> BaseMessage:
         cls = EVENT_TYPES[event_type]
     else:
         cls = MESSAGE_TYPES.get(message_type, UnknownMessage)
-    return cls(fields)
+    message: Message = cls(fields)  # wechatpy's classes are untyped: this is what we read of them
+    return message
 
 
 # -- safe mode (AES) ------------------------------------------------------------------------------
@@ -209,20 +211,20 @@ def fit_text(text: str, limit: int = MAX_TEXT_BYTES) -> str:
     return data[: limit - 10].decode("utf-8", "ignore").rstrip() + "……"
 
 
-def _envelope(message: BaseMessage, create_time: int | None, msg_type: str, body: str) -> str:
+def _envelope(message: Message, create_time: int | None, msg_type: str, body: str) -> str:
     return (f"<xml><ToUserName><![CDATA[{cdata_safe(message.source)}]]></ToUserName>"
             f"<FromUserName><![CDATA[{cdata_safe(message.target)}]]></FromUserName>"
             f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
             f"<MsgType><![CDATA[{msg_type}]]></MsgType>{body}</xml>")
 
 
-def render_text(message: BaseMessage, content: str, create_time: int | None = None) -> str:
+def render_text(message: Message, content: str, create_time: int | None = None) -> str:
     """A passive text reply (to the sender, from the account the push was addressed to)."""
     body = f"<Content><![CDATA[{cdata_safe(fit_text(content))}]]></Content>"
     return _envelope(message, create_time, "text", body)
 
 
-def render_news(message: BaseMessage, title: str, description: str, url: str, image: str = "",
+def render_news(message: Message, title: str, description: str, url: str, image: str = "",
                 create_time: int | None = None) -> str:
     """One-article news reply (WeChat shows only one article in answer to a user message)."""
     item = (f"<item><Title><![CDATA[{cdata_safe(title)}]]></Title>"

@@ -18,14 +18,18 @@ import logging
 import secrets
 import time
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
 from bot.wechat import pipeline, protocol
 from redis.exceptions import RedisError
 
 from bot.errors import BadRequest, SignatureError
+from bot.wechat.message import Message
 from bot.wechat.replies import News, NoReply, Reply, Text
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
 class Webhook:
     """The ``/wechat`` endpoint: ``webhook(environ, start_response)``."""
 
-    def __init__(self, services: Any, cipher: protocol.Cipher | None):
+    def __init__(self, services: Services, cipher: protocol.Cipher | None):
         self.services = services
         self.cipher = cipher
         self.token = services.config.wechat.token
@@ -143,7 +147,7 @@ class Webhook:
         inner = self.cipher.decrypt(data, args.get("msg_signature"), ts, nonce)
         return protocol.parse_xml(inner), protocol.Envelope(True, ts, nonce)
 
-    def _render(self, reply: Reply, message: Any, envelope: protocol.Envelope) -> tuple[str, str]:
+    def _render(self, reply: Reply, message: Message, envelope: protocol.Envelope) -> tuple[str, str]:
         if isinstance(reply, NoReply):
             return PLAIN, "success"
         if isinstance(reply, News):
