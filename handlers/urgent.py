@@ -36,6 +36,8 @@ def answer(message: Message, ctx: Context, content: str, kind: str, topic: str |
 
 def _alert(ctx: Context, draft: dict[str, Any], key: str) -> None:
     ticket = ctx.services.disputes.submit(ctx.openid, draft, key)
+    if not ticket.spooled:
+        ctx.services.disputes.remember_emergency(ctx.openid)  # a report filed next is urgent too
     log.warning("urgent message: staff alerted", extra={"openid": mask_openid(ctx.openid),
                                                         "ticket": ticket.id or "spooled",
                                                         "kind": draft["urgent_kind"]})

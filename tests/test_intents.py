@@ -138,6 +138,20 @@ def test_an_emergency_inside_a_report_is_answered_first_and_the_report_goes_on(v
     assert "您已经说了" in v.say("1").content  # the report goes on where it was (village 1 chosen)
 
 
+def test_a_report_filed_after_an_emergency_is_urgent_too(villager: Any, services: Any) -> None:
+    v = villager()
+    v.say("我男人喝醉了正在砸门 说要打死我 我跟娃躲在屋里")
+    for said in ("我要反映 家里的事", "3", "1", "他天天喝酒打人", "好了", "不留", "3", "1"):
+        v.say(said)
+    tickets = services.disputes.for_villager(v.openid)
+    assert len(tickets) == 2 and all(t.urgent for t in tickets)
+    others = villager()
+    for said in ("我要反映 邻居家盖房挡了我家的光", "1", "1", "好了", "不留", "3", "1"):
+        others.say(said)
+    (plain,) = services.disputes.for_villager(others.openid)
+    assert not plain.urgent
+
+
 def test_a_voice_emergency_keeps_the_number_first(villager: Any) -> None:
     reply = villager().voice("media-voice-1", "活着太累了 不想活了 农药就在手边").content
     assert "12356" in reply.split("\n", 1)[0]

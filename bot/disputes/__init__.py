@@ -18,6 +18,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
+
 from bot.config import runtime_dir
 from bot.disputes.actions import ReplyResult, StaffActions
 from bot.disputes.intake import Intake
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)
 WINDOW_CLOSED = 45015
+URGENT_MEMORY = 24 * 3600  # seconds after an emergency message during which a report is urgent too
 SEARCH_SCAN = 2000  # tickets read per state by a search (a township files a few hundred a year)
 OPEN_LISTED = ("new", "claimed", "mediating")  # listed oldest first (longest waiting on top)
 
@@ -81,11 +84,27 @@ class Disputes:
         self.media = MediaArchive(runtime_dir(config.bot.media_dir), services.wechat)
         self.actions = StaffActions(self.store)
         self.thread = Thread(services.redis, services.keys)
+        self.redis = services.redis
+        self.keys = services.keys
 
     # -- villagers --------------------------------------------------------------------------------
     def submit(self, openid: str, draft: dict[str, Any], idem_key: str) -> Ticket:
-        """The ticket of this draft, once per ``idem_key``; ``spooled`` (no id yet) when Redis is down."""
+        """The ticket of this draft, once per ``idem_key``; ``spooled`` (no id yet) when Redis is down.
+
+        A report filed within ``URGENT_MEMORY`` seconds of an emergency message is flagged urgent."""
+        if not draft.get("urgent") and self._recently_urgent(openid):
+            draft = {**draft, "urgent": True}
         return self.intake.submit(openid, draft, idem_key, self.clock())
+
+    def remember_emergency(self, openid: str) -> None:
+        """The villager sent an emergency: reports they file in the next hours are urgent too."""
+        self.redis.set(self.keys.recent_emergency(openid), "1", ex=URGENT_MEMORY)
+
+    def _recently_urgent(self, openid: str) -> bool:
+        try:
+            return bool(self.redis.exists(self.keys.recent_emergency(openid)))
+        except RedisError:
+            return False  # Redis is down: the report is spooled as it is
 
     def get(self, ticket_id: str) -> Ticket | None:
         return self.store.get(ticket_id)

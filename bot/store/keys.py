@@ -41,6 +41,10 @@ class Keys:
         """Counter: reports the villager filed on one local day (``20261205``); expires after 2 days."""
         return self.user(openid, f"reports:{day}")
 
+    def recent_emergency(self, openid: str) -> str:
+        """String: the villager sent an emergency lately; a report they file meanwhile is urgent (TTL)."""
+        return self.user(openid, "urgent")
+
     # -- captured signed URLs ---------------------------------------------------------------------
     def replay(self, timestamp: str, nonce: str) -> str:
         """String: SHA-256 of the body first pushed with this (timestamp, nonce); TTL twice the window."""
