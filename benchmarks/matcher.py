@@ -35,6 +35,9 @@ from typing import Any
 from benchmarks.webhook import machine  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "knowledge" / "dev-questions.jsonl"
+DEV_INTENTS = ROOT.parent / "shared" / "knowledge" / "dev-intents.jsonl"
+EMERGENCY_NUMBERS = {"fraud-now": "110", "violence-now": "110", "child-danger": "110", "threat": "110",
+                     "injury": "120", "self-harm": "12356"}
 OWN = ROOT / "tests" / "fixtures" / "villager-questions.jsonl"
 
 FIRST_ANSWER = """
@@ -108,10 +111,38 @@ def reply_figures() -> dict[str, Any]:
     }
 
 
+def intent_figures(path: Path) -> None:
+    """Precision and recall per intent (and the confusion table) on labelled messages, beside BM25,
+    and where the emergency number stands in each urgent reply."""
+    from bot.matching.evaluate import Bm25Baseline, evaluate_intents, format_intents, load_rows
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher, load_tokenizer
+    from bot.texts import Texts
+
+    kb = KnowledgeBase.load()
+    rows = load_rows(path)
+    matcher = Matcher.build(kb, cache_size=0)
+    ours = evaluate_intents(rows, matcher.match)
+    baseline = evaluate_intents(rows, Bm25Baseline(kb, load_tokenizer()).match)
+    print(f"intents on {path} ({len(rows)} rows):")
+    for line in format_intents(ours, baseline):
+        print("  " + line)
+    legal = [r for r in rows if (r.get("intent") or "faq") == "faq" and r.get("topic")]
+    as_report = sum(matcher.match(r["q"]).intent == "report" for r in legal)
+    print(f"  plain legal questions taken as reports: {as_report}/{len(legal)}")
+    texts = Texts.load(defaults={"name": "", "township": "", "office_phone": "", "office_address": "",
+                                 "office_hours": ""})
+    places = {kind: texts.get(f"urgent_{kind}").find(number) for kind, number in EMERGENCY_NUMBERS.items()}
+    print("  emergency number's position in the reply (target < 80): "
+          + ", ".join(f"{kind} {number}@{places[kind]}" for kind, number in EMERGENCY_NUMBERS.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=Path, default=DEV if DEV.exists() else OWN)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--intents", type=Path, default=DEV_INTENTS if DEV_INTENTS.exists() else OWN,
+                        help="labelled messages for the per-intent figures")
     args = parser.parse_args()
 
     from bot.matching.kb import KnowledgeBase
@@ -133,6 +164,7 @@ def main() -> None:
     for label, key in (("top-1", "top1"), ("top-3", "top3"), ("out-of-scope matched", "out_of_scope_matched"),
                        ("report/status intent", "intent")):
         print(f"  {label:32}{getattr(ours, key):>9.1%}{getattr(baseline, key):>9.1%}")
+    intent_figures(args.intents)
     replies = reply_figures()
     print(f"replies on the points' own phrasings, held out one at a time ({replies['held_out_questions']} questions, "
           f"{replies['topics_with_points']} of {replies['topics']} topics have points):")
