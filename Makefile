@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEBS   := chromium nginx redis-server wrk ffmpeg
 
-.PHONY: run test install system-deps bench clean
+.PHONY: run test install lock system-deps bench clean
 
 run: $(STAMP)                     ## install everything, start the bot with the chat simulator (PORT=8000)
 	$(BIN)/pufabot simulate --port $(PORT)
@@ -23,12 +23,20 @@ test: $(STAMP) system-deps        ## install everything, lint (ruff), type-check
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Dependencies come from requirements.lock (exact versions, made by `make lock` from pyproject.toml's
+# bounded ranges); the project itself is installed on top without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+lock: $(STAMP)                    ## re-resolve requirements.lock from pyproject.toml (after changing a dependency)
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4,<8"
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
 
 system-deps:                      ## Debian packages for the browser and scale-out tests (root only)
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
