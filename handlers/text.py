@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.disputes.flow import normalize as choice_text
 from bot.logs import mask
 from handlers import answers, dispute, status, urgent
 from bot.wechat.context import Context
@@ -79,13 +80,11 @@ def offer_choices(ctx: Context, topic_ids: list[str], question: str = "") -> str
 
 
 def choose(message: Message, ctx: Context) -> HandlerResult:
-    """The villager answers "您是想问…" with a number; anything else is a new question."""
+    """The villager answers "您是想问…" with a number (「2」, 「二」, 「第二个」); anything else is a new question."""
     options = (ctx.state or {}).get("options", [])
-    content = (getattr(message, "content", None) or "").strip().translate(_FULLWIDTH_DIGITS)
+    content = choice_text(getattr(message, "content", None) or "")
     ctx.clear_state()
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
         return topic_answer(ctx, options[int(content) - 1], str((ctx.state or {}).get("q") or ""))
     return ctx.handle_as_new(message)
 
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")

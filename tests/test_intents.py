@@ -175,3 +175,24 @@ def test_asking_for_a_person_gives_office_hours_and_register_word(villager: Any,
     reply = v.say("转人工").content
     assert services.config.bot.office_hours in reply and services.config.bot.office_phone in reply
     assert "哪一类纠纷" in v.say("登记").content
+
+
+def test_a_story_ending_in_a_request_starts_the_report_with_the_story_as_description(villager: Any) -> None:
+    v = villager()
+    story = "包工头欠了我们五个人三个月的工钱 电话也不接了 麻烦你们帮我们出面协调一下"
+    first = v.say(story).content
+    assert "您是哪个村的" in first or "哪个村" in first  # the kind came from the story: not asked again
+    assert "您已经说了" in v.say("1").content  # the story is the draft: the villager is not asked to repeat it
+
+
+def test_a_rating_in_words_reaches_the_reports_satisfaction_rate(villager: Any, services: Any, standin: Any) -> None:
+    from bot.reports import figures
+    from tests.handlers.test_status import _closed_ticket
+
+    v = villager()
+    ticket = _closed_ticket(v, services, standin)
+    assert "谢谢" in v.say("很满意").content
+    assert services.disputes.get(ticket.id).rating == 5
+    services.counters.flush()
+    report = figures.build_report(services, figures.Period.this_year(services.config.posts.timezone))
+    assert report.totals.satisfaction_rate == 1.0
