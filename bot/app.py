@@ -114,7 +114,7 @@ def _register_features(app: Flask, config: Config) -> None:
     init_console(app)
     app.register_blueprint(posts_bp)
     if config.web.dev_mode:
-        from bot.dev import simulator  # imports bot.app's callers (serving): only when asked for
+        from bot.dev import simulator  # dev only: not imported in production
 
         app.register_blueprint(simulator.bp)
 

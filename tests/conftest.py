@@ -30,6 +30,15 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # documents every default
 
 
+def pytest_sessionstart(session: Any) -> None:
+    """Train (or load) the intent model once before any test starts a server process: the model is
+    cached on disk by a hash of knowledge/intents/, so every `pufabot serve` a test starts reads it
+    instead of training it again within its start-up timeout."""
+    from bot.services import build_knowledge
+
+    build_knowledge()
+
+
 def pytest_generate_tests(metafunc: Any) -> None:
     """A test module opts in to running against a single server and a Redis Cluster with
     ``REDIS_KINDS = ("single", "cluster")``; every test of it then runs once per kind.

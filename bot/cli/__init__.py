@@ -57,7 +57,8 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None, i_know: b
 @click.option("--i-know", "i_know", is_flag=True, help="Run even though a real WeChat token and app id are configured.")
 def simulate_cmd(host: str, port: int, i_know: bool) -> None:
     """Run the bot with a local chat page (/dev/chat) and a local WeChat API stand-in."""
-    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured, run_simulation
+    from bot.dev.run import run_simulation
+    from bot.dev.simulator import DEV_MODE_REFUSED, real_account_configured
 
     config = load_config()
     if real_account_configured(config) and not i_know:
@@ -74,7 +75,7 @@ def simulate_cmd(host: str, port: int, i_know: bool) -> None:
 @click.option("--safe-mode", is_flag=True, help="Encrypt messages as WeChat's safe mode does.")
 def chat_cmd(url: str | None, openid: str | None, safe_mode: bool) -> None:
     """Talk to the bot from the terminal, through the real WeChat protocol."""
-    from bot.dev.simulator import terminal_chat
+    from bot.dev.run import terminal_chat
 
     terminal_chat(load_config(), url, openid, safe_mode)
 
