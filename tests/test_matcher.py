@@ -264,3 +264,30 @@ def test_build_accepts_another_dictionary_directory(knowledge: tuple[Any, Any], 
     plain = Matcher.build(knowledge[0], tmp_path / "dict")
     assert plain.match("讨薪").topic == "wage-arrears"
     assert load_tokenizer() is not load_tokenizer()  # a fresh tokenizer each time: no shared state
+
+
+def test_the_analysis_cache_gives_what_a_fresh_analysis_gives(knowledge: tuple[Any, Any]) -> None:
+    """The matcher's start-up reads its phrasings' analysis from disk; it must be the same analysis."""
+    import knowledge as knowledge_pkg
+    from bot.matching.matcher import AnalysisCache, cache_dir
+
+    kb, matcher = knowledge
+    cache = AnalysisCache(cache_dir(), kb, knowledge_pkg.KNOWLEDGE_DIR / "dict")
+    memo = cache.load()
+    assert cache.hit and len(memo) > 1000
+    final = [(key.split("|", 1)[1], stored) for key, stored in memo.items() if key.startswith("2|")]
+    for text, stored in final[:: max(1, len(final) // 200)]:
+        assert matcher.analyser._analyse(text) == stored, text
+
+
+def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
+    import os
+
+    from bot.matching.classifier import prune
+
+    for n in range(5):
+        path = tmp_path / f"analysed-{n}.json"
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (1000 + n, 1000 + n))
+    prune(tmp_path, "analysed-*.json", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysed-3.json", "analysed-4.json"]

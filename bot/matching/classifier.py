@@ -120,6 +120,14 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path) -> I
     model = train(texts, labels)
     try:
         model.save(path)
+        prune(cache, "intents-*.npz")
     except OSError:
         pass  # a read-only cache only costs the next start a second of training
     return model
+
+
+def prune(directory: Path, pattern: str, keep: int = 3) -> None:
+    """Delete all but the ``keep`` newest cache files of ``pattern`` (old examples' models pile up)."""
+    files = sorted(directory.glob(pattern), key=lambda f: f.stat().st_mtime, reverse=True)
+    for stale in files[keep:]:
+        stale.unlink(missing_ok=True)

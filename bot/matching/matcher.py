@@ -7,6 +7,8 @@ raises on any string: empty, emoji-only, traditional, full-width or very long.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import os
@@ -22,7 +24,7 @@ import jieba
 
 import knowledge
 from bot.matching import textnorm
-from bot.matching.classifier import IntentModel, load_or_train
+from bot.matching.classifier import IntentModel, load_or_train, prune
 from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
@@ -41,6 +43,7 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
+ANALYSIS_VERSION = "1"  # bump when Analyser.analyse changes: the analysis cache's key includes it
 ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match (a few threads at once)
 # Homophone reading (bot/matching/homophones.py): never towards an everyday word (什么, 知道), and never
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
@@ -141,6 +144,8 @@ class Analyser:
         self.stopwords = stopwords
         self.lexicon: frozenset[str] = frozenset()
         self.homophones: Homophones | None = None
+        self.memo: dict[str, Analysed] | None = None  # build time only: the analysis cache's entries
+        self.phase = 0  # 0: no lexicon yet, 1: lexicon, 2: lexicon and homophones
 
     def add_words(self, words: Iterable[str]) -> None:
         """Make jieba keep these words whole (build time only)."""
@@ -164,6 +169,15 @@ class Analyser:
         return window[-1] not in self.stopwords and self.generality(window) >= SOUND_ALIKE_WINDOW_BELOW
 
     def analyse(self, cleaned: str) -> Analysed:
+        if self.memo is not None:  # only while the matcher is built (see ``AnalysisCache``)
+            key = f"{self.phase}|{cleaned}"
+            found = self.memo.get(key)
+            if found is None:
+                found = self.memo[key] = self._analyse(cleaned)
+            return found
+        return self._analyse(cleaned)
+
+    def _analyse(self, cleaned: str) -> Analysed:
         tokens: list[str] = []
         cut: Iterable[str] = self.tokenizer.cut(cleaned, HMM=False)
         if self.homophones is not None:
@@ -183,6 +197,51 @@ class Analyser:
             if inner:
                 parts[word] = inner
         return Analysed(tuple(tokens), parts, frozenset(textnorm.char_bigrams(tokens)), "".join(tokens))
+
+
+class AnalysisCache:
+    """The analysis of every phrasing, kept on disk between starts (the slow part of ``build``).
+
+    Keyed by a hash of everything the analysis depends on (the knowledge base, the dictionary files,
+    jieba's version, ``ANALYSIS_VERSION``), so a change of any of them analyses afresh. Stored as
+    JSON, not pickle: the cache directory may be shared, and JSON cannot run code when read.
+    """
+
+    def __init__(self, directory: Path, kb: KnowledgeBase, dict_dir: Path):
+        digest = hashlib.sha256(f"{ANALYSIS_VERSION}|{jieba.__version__}|{kb.topics!r}|{kb.scope!r}".encode())
+        for path in sorted(dict_dir.glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        self.path = directory / f"analysed-{digest.hexdigest()[:16]}.json"
+        self.hit = False
+
+    def load(self) -> dict[str, Analysed]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            memo = {key: _analysed(tokens, parts) for key, (tokens, parts) in raw.items()}
+        except (OSError, ValueError, TypeError):
+            return {}
+        self.hit = True
+        return memo
+
+    def save(self, memo: Mapping[str, Analysed] | None) -> None:
+        if self.hit or not memo:
+            return
+        data = {key: [list(a.tokens), {w: list(p) for w, p in a.parts.items()}] for key, a in memo.items()}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(self.path)
+            prune(self.path.parent, "analysed-*.json")
+        except OSError:
+            pass  # a read-only cache only costs the next start the analysis
+
+
+def _analysed(tokens: list[str], parts: dict[str, list[str]]) -> Analysed:
+    words = tuple(tokens)
+    return Analysed(words, {w: tuple(p) for w, p in parts.items()}, frozenset(textnorm.char_bigrams(words)),
+                    "".join(words))
 
 
 class Matcher:
@@ -218,6 +277,8 @@ class Matcher:
                 synonyms.setdefault(norm(colloquial), norm(canonical))
         stopwords = frozenset(norm(w) for w in read_word_list(dict_dir / "stopwords.txt"))
         analyser = Analyser(load_tokenizer(), synonyms, stopwords)
+        cache = AnalysisCache(cache_dir(), kb, dict_dir)
+        analyser.memo = cache.load()
         userdict = [norm(line.split()[0]) for line in read_word_list(dict_dir / "userdict.txt")]
         keywords = [norm(k) for topic in kb.topics.values() for k in topic.keywords]
         analyser.add_words([*userdict, *synonyms, *synonyms.values(), *keywords])
@@ -228,6 +289,7 @@ class Matcher:
         texts[OFFTOPIC] = [norm(q) for q in read_word_list(dict_dir / "offtopic.txt")]
         first_pass = {w for items in texts.values() for t in items for w in analyser.analyse(t).tokens}
         analyser.lexicon = frozenset(first_pass | set(userdict) | set(synonyms.values()))
+        analyser.phase = 1
         titles = [w for t in kb.topics.values() for w in analyser.analyse(norm(t.title)).tokens]
         targets = [*keywords, *synonyms, *synonyms.values(), *userdict, *titles]
         analyser.homophones = Homophones.build(
@@ -235,6 +297,7 @@ class Matcher:
             cache_dir(),
             lambda word: analyser.synonyms.get(word, word),
         )
+        analyser.phase = 2
         phrasings = [(topic_id, analyser.analyse(t)) for topic_id, items in texts.items() for t in items]
         topic_keywords = {t.id: [analyser.analyse(norm(k)) for k in t.keywords] for t in kb.topics.values()}
         background = [
@@ -254,7 +317,10 @@ class Matcher:
             # A message that is word for word one of the examples takes that example's label.
             exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
-        return cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words)
+        matcher = cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words)
+        cache.save(analyser.memo)  # the point index above analysed through the cache too
+        analyser.memo = None
+        return matcher
 
     def match(self, text: str) -> Match:
         """Intent, topic and candidates for one message. Pure function of the text, cached."""
