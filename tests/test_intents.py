@@ -80,7 +80,7 @@ def test_every_urgent_kind_has_examples_and_negatives_are_not_urgent() -> None:
 
 @pytest.mark.parametrize(("said", "score"), [
     ("5", 5), ("5分", 5), ("五分", 5), ("五星", 5), ("很满意", 5), ("满意", 4), ("还行", 3), ("一般", 3),
-    ("不满意", 2), ("太差了", 1), ("👍", 5), ("⭐⭐⭐", 3), ("2分 说好的事没办成", 2),
+    ("不满意", 2), ("太差了", 1), ("👍", 5), ("⭐⭐⭐", 3), ("3分 来得晚了点", 3), ("不满意 等了半个月", 2),
 ])
 def test_ratings_in_words_digits_and_stars_map_to_a_score(matcher: Matcher, said: str, score: int) -> None:
     assert matcher.rating(said) == score

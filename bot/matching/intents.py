@@ -87,7 +87,7 @@ _STARS = "⭐★🌟"
 
 def parse_rating(folded: str, cleaned: str, words: Mapping[str, int]) -> int | None:
     """A satisfaction score 1–5 when the message is one, or opens with one before a comment
-    ("5", "5分", "五星", "满意", "⭐⭐⭐", "👍", "2分 说好来人结果没来", "不满意 到现在没解决").
+    ("5", "5分", "五星", "满意", "⭐⭐⭐", "👍", "3分 来得晚了点", "不满意 等了半个月").
 
     ``cleaned`` is the normalised message with spaces between runs; ``words`` maps compact rating
     words to scores (``knowledge/intents/rating.tsv``). Only the first run is read, so "5分钟" or
