@@ -7,6 +7,7 @@ group and others able to read); here the mode is set explicitly after creation. 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -23,7 +24,9 @@ def private_dir(directory: Path) -> Path:
 def write_private(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` atomically (temporary file, then rename) as a 0600 file."""
     private_dir(target.parent)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    # Unique per call, not only per process: two threads may store the same file at once (a
+    # browser asks for a voice's metadata and its content in parallel).
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
