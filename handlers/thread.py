@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from bot.disputes.flow import normalize
 from bot.disputes.thread import media_of
 from bot.wechat.context import Context
-from bot.wechat.message import Message, TextMessage, is_text, is_voice
+from bot.wechat.message import Message, TextMessage, said
 from bot.wechat.replies import HandlerResult
 
 if TYPE_CHECKING:
@@ -36,15 +36,6 @@ def is_urgent(message: Message, ctx: Context) -> bool:
     """True when this message needs the emergency answer first (the intent layer's ``urgent``)."""
     words = said(message)
     return bool(words) and ctx.services.matcher.match(words).intent == "urgent"
-
-
-def said(message: Message) -> str:
-    """What the villager said in words: the text, or a voice's transcript."""
-    if is_text(message):
-        return message.content or ""
-    if is_voice(message):
-        return (getattr(message, "recognition", "") or "").strip()
-    return ""
 
 
 def text_message(message: Message, ctx: Context) -> HandlerResult:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.logs import mask_openid
 from bot.wechat.context import Context
-from bot.wechat.message import Message, is_text, is_voice
+from bot.wechat.message import Message, said
 from bot.wechat.replies import HandlerResult
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def first(handler: Handler) -> Handler:
     The conversation's state is left as it was, so the villager can go on where they were."""
 
     def handle(message: Message, ctx: Context) -> HandlerResult:
-        content = _words(message)
+        content = said(message)
         if content:
             match = ctx.services.matcher.match(content)
             if match.intent == "urgent":
@@ -60,10 +60,3 @@ def first(handler: Handler) -> Handler:
     handle.__name__ = getattr(handler, "__name__", "handle")
     return handle
 
-
-def _words(message: Message) -> str:
-    if is_text(message):
-        return str(message.content or "")
-    if is_voice(message):
-        return str(getattr(message, "recognition", "") or "")
-    return ""

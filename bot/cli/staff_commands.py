@@ -78,7 +78,7 @@ def add(name: str, role: str, password_stdin: bool) -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def passwd(name: str, password_stdin: bool) -> None:
-    """Set a new password (signs the account out everywhere, clears a lockout)."""
+    """Set a new password (signs the account out everywhere)."""
     store = _accounts()
     password = _password(password_stdin, name)
     _run(lambda: store.set_password(name, password))
@@ -109,11 +109,13 @@ def enable(name: str) -> None:
 @staff.command("unlock")
 @click.argument("name")
 def unlock(name: str) -> None:
-    """Lift a lockout after too many failed logins."""
+    """Lift the login delay that failed logins put on an account."""
     store = _accounts()
-    _run(lambda: store.unlock(name))
+    if store.get(name) is None:
+        raise click.ClickException(f"没有用户 {name}")
+    store.unlock(name=name)
     _audit(store, "staff_unlock", name)
-    click.echo(f"已解锁账号 {name}。")
+    click.echo(f"已解除 {name} 的登录等待。")
 
 
 @staff.command("list")

@@ -76,3 +76,12 @@ def is_location(message: Message) -> TypeGuard[LocationMessage]:
 
 def is_event(message: Message) -> TypeGuard[Event]:
     return message.type == "event"
+
+
+def said(message: Message) -> str:
+    """What the villager said in words: the text, or a voice's transcript ("" for anything else)."""
+    if is_text(message):
+        return message.content or ""
+    if is_voice(message):
+        return (getattr(message, "recognition", "") or "").strip()
+    return ""

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from bot.store.dedupe import fingerprint, is_pending
 from bot.logs import mask_openid
 from bot.wechat.context import Context
+from bot.wechat.message import said
 from bot.wechat.replies import News, Reply, Text, normalize, reply_from_json, reply_to_json
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def _degraded(services: Services, spec: Reply | None, spec_ctx: Context | None, 
     is spooled); everything else is kept for when Redis is back, and the villager is told so."""
     openid = message.source
     log.warning("redis unreachable; answering without it", extra={"openid": mask_openid(openid)})
-    words = (getattr(message, "content", None) or getattr(message, "recognition", None) or "").strip()
+    words = said(message).strip()
     kind = spec_ctx.counts[0][0] if spec_ctx is not None and spec_ctx.counts else ""
     answered = spec_ctx is not None and (
         not spec_ctx.state_changed or (spec_ctx.new_state or {}).get("flow") == "answered")
