@@ -31,9 +31,9 @@ EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # 
 
 
 def pytest_sessionstart(session: Any) -> None:
-    """Train (or load) the intent model once before any test starts a server process: the model is
-    cached on disk by a hash of knowledge/intents/, so every `pufabot serve` a test starts reads it
-    instead of training it again within its start-up timeout."""
+    """Train (or load) the intent and topic models once before any test starts a server process:
+    they are cached on disk by a hash of their examples in knowledge/, so every `pufabot serve` a
+    test starts reads them instead of training them again within its start-up timeout."""
     from bot.services import build_knowledge
 
     build_knowledge()

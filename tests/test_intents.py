@@ -14,7 +14,7 @@ import pytest
 import knowledge
 from bot.dev import wire
 from bot.matching import textnorm
-from bot.matching.classifier import IntentModel, load_or_train, train
+from bot.matching.classifier import TextModel, load_or_train, train
 from bot.matching.examples import URGENT_KINDS, load_examples, training_rows
 from bot.matching.intents import parse_rating
 from bot.matching.kb import KnowledgeBase
@@ -33,7 +33,7 @@ def matcher(knowledge: tuple[Any, Any]) -> Matcher:
 
 
 @pytest.fixture(scope="module")
-def held_out() -> tuple[IntentModel, list[Any]]:
+def held_out() -> tuple[TextModel, list[Any]]:
     """A model trained on 80 % of the project's own examples, and the 20 % it never saw."""
     rows = training_rows(KnowledgeBase.load(), INTENTS_DIR, _compact)
     shuffled = rows[:]
@@ -45,7 +45,7 @@ def held_out() -> tuple[IntentModel, list[Any]]:
 
 @pytest.mark.parametrize("intent", ["faq", "report", "status", "urgent", "human", "menu", "none"])
 def test_the_model_recognises_each_intent_on_examples_it_did_not_train_on(
-        held_out: tuple[IntentModel, list[Any]], intent: str) -> None:
+        held_out: tuple[TextModel, list[Any]], intent: str) -> None:
     model, rows = held_out
     mine = [r for r in rows if r.intent == intent]
     assert len(mine) >= 10

@@ -147,3 +147,28 @@ def tune_cmd(folds: int, directory: Path | None) -> None:
     for t in choose_thresholds(labels, probs):
         at = f"{t.threshold:.2f}" if t.threshold is not None else "-"
         click.echo(f"{t.intent:10}{t.support:>6}{at:>11}{t.precision:>11.1%}{t.recall:>9.1%}")
+    click.echo("")
+    click.echo(_share_table(base, directory, folds))
+
+
+def _share_table(base: Path, directory: Path | None, folds: int) -> str:
+    """How much the topic model's say in the ranking (``LEARNED_SHARE``) helps, by cross-validation."""
+    from bot.matching import textnorm
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher
+    from bot.matching.topicmodel import LEARNED_SHARE, tune_share
+
+    matcher = Matcher.build(KnowledgeBase.load(directory), base / "dict", cache_size=0)
+    corpus = matcher.corpus
+    if corpus is None:
+        return "no topic corpus"
+    table = matcher.char_table
+    figures = tune_share(corpus.questions, corpus.always, corpus.keywords, corpus.background,
+                         matcher.analyser.generality, corpus.model_extra,
+                         lambda t: textnorm.clean(textnorm.fold(t, table)).replace(" ", ""), folds)
+    lines = [f"topic model's share of the ranking ({folds}-fold, {len(corpus.questions)} questions; "
+             f"in code: {LEARNED_SHARE})", f"{'share':>6}{'top-1':>9}{'top-3':>9}{'everyday kept':>15}"]
+    lines += [f"{f.share:>6.1f}{f.top1:>9.1%}{f.top3:>9.1%}{f.everyday_kept:>15.1%}" for f in figures]
+    best = max(figures, key=lambda f: (round(f.top1, 3), round(f.top3, 3), -f.share))
+    lines.append(f"best top-1: share {best.share:.1f}")
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,16 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import jieba
+import numpy as np
 
 import knowledge
 from bot.matching import textnorm
-from bot.matching.classifier import IntentModel, load_or_train, prune
+from bot.matching.classifier import TextModel, features, load_or_train, prune
 from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
 from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
+from bot.matching.topicmodel import MIN_DF, OFFTOPIC, combine, topic_examples
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
 # and on hand-written villager questions, never on the held-out dev set.
@@ -49,8 +52,8 @@ ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
 SOUND_ALIKE_TARGET_AT = 0.25  # generality a lexicon word needs to be a homophone target
 SOUND_ALIKE_WINDOW_BELOW = 0.8  # a run of the message at or above this generality may be re-read
-OFFTOPIC = "(offtopic)"  # pseudo-topic of everyday non-legal questions (knowledge/dict/offtopic.txt)
 OFFTOPIC_MARGIN = 0.05  # a legal topic must beat the pseudo-topic by this much (unless sure)
+EVERYDAY_AT = 0.5  # ... or the topic model's probability of "everyday" must stay below this
 # The learned intent model's probabilities (bot/matching/classifier.py) decide beside the rules.
 # Thresholds come from 5-fold cross-validation on the project's own examples (``pufabot kb tune``,
 # bot/matching/tuning.py): for report, status, human and menu the lowest value at which that
@@ -64,6 +67,23 @@ INTENT_AT = {"report": 0.50, "status": 0.55, "human": 0.35, "menu": 0.50, "none"
 PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
 
 _NUMERAL = re.compile(r"^[0-9零一二三四五六七八九十百千万亿两几多半.]+$")
+
+
+@dataclass(frozen=True)
+class TopicCorpus:
+    """What the topic index was built from, kept for cross-validation (``pufabot kb tune``)."""
+
+    questions: tuple[tuple[str, str, Analysed], ...]  # (topic, normalised text, analysis): askable
+    always: tuple[tuple[str, Analysed], ...]  # each topic's title with its keywords
+    keywords: Mapping[str, tuple[Analysed, ...]]
+    background: tuple[tuple[str, Analysed], ...]
+    model_extra: tuple[tuple[str, str], ...]  # the topic model's other (text, label) examples
+
+
+@dataclass(frozen=True)
+class Ranking:
+    scored: list[Scored]  # best first, the everyday pseudo-topic among them
+    everyday: bool  # the message reads as an everyday, not a legal, question
 
 
 @dataclass(frozen=True)
@@ -246,10 +266,13 @@ def _analysed(tokens: list[str], parts: dict[str, list[str]]) -> Analysed:
 
 class Matcher:
     def __init__(self, kb: KnowledgeBase, analyser: Analyser, index: TopicIndex, rules: IntentRules,
-                 char_table: dict[int, str], cache_size: int = 4096, model: IntentModel | None = None,
-                 exact: Mapping[str, tuple[str, str]] | None = None, rating_words: Mapping[str, int] | None = None):
+                 char_table: dict[int, str], cache_size: int = 4096, model: TextModel | None = None,
+                 exact: Mapping[str, tuple[str, str]] | None = None, rating_words: Mapping[str, int] | None = None,
+                 topic_model: TextModel | None = None, corpus: TopicCorpus | None = None):
         self.kb = kb
         self.model = model
+        self.topic_model = topic_model
+        self.corpus = corpus
         self.exact = exact or {}
         self.rating_words = rating_words or {}
         self.analyser = analyser
@@ -282,12 +305,11 @@ class Matcher:
         userdict = [norm(line.split()[0]) for line in read_word_list(dict_dir / "userdict.txt")]
         keywords = [norm(k) for topic in kb.topics.values() for k in topic.keywords]
         analyser.add_words([*userdict, *synonyms, *synonyms.values(), *keywords])
-        texts = {
-            topic.id: [norm(q) for q in topic.questions] + [norm(topic.title + " " + " ".join(topic.keywords))]
-            for topic in kb.topics.values()
-        }
-        texts[OFFTOPIC] = [norm(q) for q in read_word_list(dict_dir / "offtopic.txt")]
-        first_pass = {w for items in texts.values() for t in items for w in analyser.analyse(t).tokens}
+        everyday = read_word_list(dict_dir / "offtopic.txt")
+        questions = [(topic.id, norm(q)) for topic in kb.topics.values() for q in topic.questions]
+        questions += [(OFFTOPIC, norm(q)) for q in everyday]
+        titles_keywords = [(t.id, norm(t.title + " " + " ".join(t.keywords))) for t in kb.topics.values()]
+        first_pass = {w for _, t in (*questions, *titles_keywords) for w in analyser.analyse(t).tokens}
         analyser.lexicon = frozenset(first_pass | set(userdict) | set(synonyms.values()))
         analyser.phase = 1
         titles = [w for t in kb.topics.values() for w in analyser.analyse(norm(t.title)).tokens]
@@ -298,26 +320,35 @@ class Matcher:
             lambda word: analyser.synonyms.get(word, word),
         )
         analyser.phase = 2
-        phrasings = [(topic_id, analyser.analyse(t)) for topic_id, items in texts.items() for t in items]
-        topic_keywords = {t.id: [analyser.analyse(norm(k)) for k in t.keywords] for t in kb.topics.values()}
-        background = [
+        asked = tuple((topic_id, text, analyser.analyse(text)) for topic_id, text in questions)
+        always = tuple((topic_id, analyser.analyse(text)) for topic_id, text in titles_keywords)
+        topic_keywords = {t.id: tuple(analyser.analyse(norm(k)) for k in t.keywords) for t in kb.topics.values()}
+        background = tuple(
             (t.id, analyser.analyse(norm(t.answer + " " + kb.scope.get(t.id, "")))) for t in kb.topics.values()
-        ]
-        index = TopicIndex(phrasings, topic_keywords, background, analyser.generality)
+        )
+        index = TopicIndex([*((t, a) for t, _, a in asked), *always], topic_keywords, background,
+                           analyser.generality)
         rules = IntentRules.load(dict_dir / "intents.toml")
+
+        def compact(text: str) -> str:
+            return norm(text).replace(" ", "")
+
         model, exact, rating_words = None, {}, {}
         intents_dir = dict_dir.parent / "intents"
         if intents_dir.is_dir():
-
-            def compact(text: str) -> str:
-                return norm(text).replace(" ", "")
-
             rows = training_rows(kb, intents_dir, compact)
             model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
             # A message that is word for word one of the examples takes that example's label.
             exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
-        matcher = cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words)
+            everyday += [r.text for r in rows if r.intent == "none"]
+        topic_texts, topic_labels = topic_examples(kb, everyday, compact)
+        topic_model = load_or_train(topic_texts, topic_labels, cache_dir(), "topics", MIN_DF, np.float32)
+        extra = [(q, t.id) for t in kb.topics.values() for p in t.points for q in p.questions]
+        extra += [(q, OFFTOPIC) for q in everyday]
+        corpus = TopicCorpus(asked, always, topic_keywords, background, tuple(extra))
+        matcher = cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words,
+                      topic_model, corpus)
         cache.save(analyser.memo)  # the point index above analysed through the cache too
         analyser.memo = None
         return matcher
@@ -345,19 +376,33 @@ class Matcher:
 
     def rank(self, text: str) -> list[Scored]:
         """Every topic with evidence for this text, best first (no intent rules)."""
-        folded = textnorm.fold(text[:MAX_CHARS], self.char_table)
-        return self.index.rank(self.analyser.analyse(textnorm.clean(folded)))
+        cleaned = textnorm.clean(textnorm.fold(text[:MAX_CHARS], self.char_table))
+        return self._ranked(self.analyser.analyse(cleaned), cleaned.replace(" ", "")).scored
+
+    def _ranked(self, analysed: Analysed, compact: str, grams: Counter[str] | None = None) -> Ranking:
+        """The ranker's topics, re-scored with the topic model (bot/matching/topicmodel.py), and
+        whether the message reads as an everyday question: the ranker's pseudo-topic of everyday
+        questions comes close to its best topic, or the model finds everyday questions likelier
+        than all the topics together."""
+        ranked = self.index.rank(analysed)
+        legal = next((s.score for s in ranked if s.topic != OFFTOPIC), 0.0)
+        everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
+        if self.topic_model is None or not ranked or not compact:
+            return Ranking(ranked, everyday and bool(ranked))
+        probs = self.topic_model.proba_of(grams if grams is not None else Counter(features(compact)))
+        return Ranking(combine(ranked, probs), everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT)
 
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
         ticket_id = textnorm.find_ticket_id(folded)
         cleaned = self._cleaned(folded)
         compact = cleaned.replace(" ", "")
-        probs = self.model.proba(compact) if self.model is not None and compact else {}
+        grams = Counter(features(compact)) if compact else Counter()
+        probs = self.model.proba_of(grams) if self.model is not None and compact else {}
         urgent = self._urgent(probs)
         if urgent is not None:
             kind, p = urgent
-            ranked = self.index.rank(self.analyser.analyse(cleaned))
+            ranked = self._ranked(self.analyser.analyse(cleaned), compact, grams).scored
             top = _candidates(ranked)
             return Match("urgent", top[0].topic if top else None, p, top, urgent_kind=kind, confidence=p)
         if ticket_id or (compact and self.rules.is_status(compact)):
@@ -386,12 +431,13 @@ class Matcher:
             return self._report(cleaned, probs["report"])
         if learned in ("status", "human", "menu"):
             return Match(learned, score=probs[learned], confidence=probs[learned])
-        ranked = self.index.rank(self._analysed(cleaned))
+        ranking = self._ranked(self._analysed(cleaned), compact, grams)
+        ranked = ranking.scored
         if learned == "none":
             top = _candidates(ranked)
             if not top or top[0].score < SURE_AT:
                 return Match("none", None, top[0].score if top else 0.0, top, confidence=probs["none"])
-        return self._decide(ranked, compact)
+        return self._decide(ranking, compact)
 
     def rating(self, text: str) -> int | None:
         """The satisfaction score 1–5 this message gives, if it gives one (see ``parse_rating``)."""
@@ -431,22 +477,21 @@ class Matcher:
 
     def _report(self, rest: str, confidence: float) -> Match:
         """A report; the rest of the message names its topic when it clearly does."""
-        ranked = self.index.rank(self.analyser.analyse(rest.strip()))
+        ranked = self._ranked(self.analyser.analyse(rest.strip()), rest.replace(" ", "")).scored
         candidates = _candidates(ranked)
         best = candidates[0] if candidates and candidates[0].score >= REPORT_TOPIC_AT else None
         return Match("report", best.topic if best else None, best.score if best else 0.0, candidates,
                      confidence=confidence)
 
-    def _decide(self, ranked: list[Scored], compact: str) -> Match:
-        candidates = _candidates(ranked)
+    def _decide(self, ranking: Ranking, compact: str) -> Match:
+        candidates = _candidates(ranking.scored)
         if not candidates:
             return Match("none")
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
-        offtopic = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0)
         if top < REJECT_BELOW:
             return Match("none", None, top, candidates)
-        if (top < SURE_AT and offtopic >= top - OFFTOPIC_MARGIN) or (top < SURE_AT and self.rules.is_offtopic(compact)):
+        if top < SURE_AT and (ranking.everyday or self.rules.is_offtopic(compact)):
             return Match("none", None, top, candidates, confidence=1.0)  # plainly everyday, not law
         confident = top >= SURE_AT or (top >= ANSWER_AT and top - second >= MARGIN)
         if not confident:  # offer only candidates that are each plausible for this message
