@@ -70,8 +70,9 @@ def remove_ticket_ids(folded: str) -> str:
 
 
 # Seven or more digits are a phone, ID or account number, never a hotline (12345, 12348, 96110):
-# left in, their substrings would look like hotline numbers to the matcher.
-_LONG_NUMBER = re.compile(r"\d{7,}")
+# left in, their substrings would look like hotline numbers to the matcher ("139 1234 5678" holds
+# 12345 once its spaces go). Written in groups too: one space or dash between digits.
+_LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){6,}")
 
 
 def remove_long_numbers(folded: str) -> str:
