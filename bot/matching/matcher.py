@@ -62,7 +62,7 @@ EVERYDAY_AT = 0.5  # ... or the topic model's probability of "everyday" must sta
 # an emergency must also outweigh every other class together with a lower bar (a missed emergency
 # costs more than a needless emergency line), and off-topic also needs a weak topic score.
 URGENT_AT = 0.50
-INTENT_AT = {"report": 0.50, "status": 0.55, "human": 0.35, "menu": 0.50, "none": 0.35, "chat": 0.50,
+INTENT_AT = {"report": 0.50, "status": 0.55, "human": 0.35, "menu": 0.40, "none": 0.35, "chat": 0.50,
              "rating": 0.50}
 PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
 
