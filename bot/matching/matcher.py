@@ -84,6 +84,7 @@ class TopicCorpus:
 class Ranking:
     scored: list[Scored]  # best first, the everyday pseudo-topic among them
     everyday: bool  # the message reads as an everyday, not a legal, question
+    evidence: float  # the ranker's own best legal score: how much of the message the topics know
 
 
 @dataclass(frozen=True)
@@ -388,9 +389,9 @@ class Matcher:
         legal = next((s.score for s in ranked if s.topic != OFFTOPIC), 0.0)
         everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
         if self.topic_model is None or not ranked or not compact:
-            return Ranking(ranked, everyday and bool(ranked))
+            return Ranking(ranked, everyday and bool(ranked), legal)
         probs = self.topic_model.proba_of(grams if grams is not None else Counter(features(compact)))
-        return Ranking(combine(ranked, probs), everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT)
+        return Ranking(combine(ranked, probs), everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal)
 
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
@@ -489,7 +490,7 @@ class Matcher:
             return Match("none")
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
-        if top < REJECT_BELOW:
+        if ranking.evidence < REJECT_BELOW:  # the ranker's scale: the model's doubt makes a menu, not a "none"
             return Match("none", None, top, candidates)
         if top < SURE_AT and (ranking.everyday or self.rules.is_offtopic(compact)):
             return Match("none", None, top, candidates, confidence=1.0)  # plainly everyday, not law
