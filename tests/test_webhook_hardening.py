@@ -29,6 +29,19 @@ def test_a_captured_signed_url_cannot_carry_another_body(client: Any, caplog: An
     assert any("reused with another body" in r.getMessage() for r in caplog.records)
 
 
+def test_on_a_single_server_the_check_rides_in_the_dedupe_call(client: Any, services: Any, redis_client: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    assert services.replays.folded
+    monkeypatch.setattr(services.replays, "admit", lambda *args: pytest.fail("a round trip of its own"))
+    push = wire.sign_push(TOKEN, wire.build_xml("text", wire.fake_openid(), Content="你好"))
+    first = post(client, push)
+    assert first.status_code == 200 and wire.read_reply(200, first.data).content
+    assert list(redis_client.scan_iter(match="*{rp:*")), "the (timestamp, nonce) record is kept"
+    assert post(client, push).data == first.data  # WeChat's retry
+    forged = wire.SignedPush(push.params, wire.build_xml("text", wire.fake_openid(), Content="我的事项").encode())
+    assert post(client, forged).status_code == 403
+
+
 def app_in_mode(config: Any, services: Any, mode: str) -> Any:
     from bot.app import create_app
 

@@ -41,7 +41,7 @@ ANSWER_AT = 0.50  # at or above (with a clear margin): answer directly
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
 SURE_AT = 0.70  # at or above: answer directly whatever the margin
 REJECT_BELOW = 0.15  # below: not a legal question we know ("none")
-REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest of the message scores at least this
+REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest scores at least this (and leads by MARGIN)
 COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
@@ -480,7 +480,9 @@ class Matcher:
         """A report; the rest of the message names its topic when it clearly does."""
         ranked = self._ranked(self.analyser.analyse(rest.strip()), rest.replace(" ", "")).scored
         candidates = _candidates(ranked)
-        best = candidates[0] if candidates and candidates[0].score >= REPORT_TOPIC_AT else None
+        lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else 1.0
+        clear = bool(candidates) and candidates[0].score >= REPORT_TOPIC_AT and lead >= MARGIN
+        best = candidates[0] if clear else None  # else the villager picks the kind: one tap, never a wrong one
         return Match("report", best.topic if best else None, best.score if best else 0.0, candidates,
                      confidence=confidence)
 

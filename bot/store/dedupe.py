@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.keys import Keys
+from bot.store.replay import FOLDED, ReplayCheck
 from bot.store.scripts import lua_script
 
 PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a marker of the claiming call
@@ -64,6 +65,10 @@ end
 """ + _STORE.format(r=2, t=3, s=4, u=5) + """
 return {'done', ''}
 """
+
+# BEGIN with the captured-URL check first (bot/store/replay.py): KEYS[3] its record, ARGV[7] the
+# body's digest, ARGV[8] its TTL. Returns {"replayed", ""} for a signed URL reused with another body.
+BEGIN_CHECKED = FOLDED.format(k=3, d=7, t=8) + BEGIN
 
 # ARGV[1] reply JSON, ARGV[2] dedupe TTL, ARGV[3] new state, ARGV[4] state TTL.
 # Returns what the record held before: the claim, possibly marked late.
@@ -114,7 +119,7 @@ def is_pending(stored: str) -> bool:
 
 @dataclass(frozen=True)
 class Begin:
-    outcome: str  # "dup" | "state" | "done"
+    outcome: str  # "dup" | "state" | "done" | "replayed" (a captured URL with another body: refuse)
     stored: str = ""  # the stored reply JSON (dup) or PENDING
     state: dict[str, Any] | None = None
 
@@ -126,6 +131,7 @@ class Deduper:
         self.dedupe_ttl = dedupe_ttl
         self.state_ttl = state_ttl
         self._begin = lua_script(redis, BEGIN)
+        self._begin_checked = lua_script(redis, BEGIN_CHECKED)
         self._commit = lua_script(redis, COMMIT)
         self._give_up = lua_script(redis, GIVE_UP)
 
@@ -135,13 +141,17 @@ class Deduper:
         return CLEAR if new_state is None else json.dumps(new_state, ensure_ascii=False)
 
     def begin(self, openid: str, fp: str, reply_json: str | None = None,
-              new_state: Any = None, state_changed: bool = False) -> Begin:
-        """One round trip; with ``reply_json`` None only claims the message (see module doc)."""
+              new_state: Any = None, state_changed: bool = False, replay: ReplayCheck | None = None) -> Begin:
+        """One round trip; with ``reply_json`` None only claims the message (see module doc).
+        With ``replay`` the captured-URL check runs first, in the same call (single server only)."""
         mode = "claim" if reply_json is None else "spec"
-        keys = (self.keys.dedupe(openid, fp), self.keys.state(openid))
-        args = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed), self.state_ttl,
-                claim_marker())
-        kind, value = self._begin(keys, args)
+        keys: tuple[str, ...] = (self.keys.dedupe(openid, fp), self.keys.state(openid))
+        args: tuple[Any, ...] = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed),
+                                 self.state_ttl, claim_marker())
+        if replay is not None:
+            kind, value = self._begin_checked((*keys, replay.key), (*args, replay.digest, replay.ttl))
+        else:
+            kind, value = self._begin(keys, args)
         if kind == "state":
             return Begin("state", state=json.loads(value) if value else None)
         return Begin(kind, stored=value)

@@ -5,11 +5,17 @@ query string (a proxy log, a shared link) could otherwise send any body, as any 
 timestamp leaves the replay window. So the first body seen with a (timestamp, nonce) is remembered
 by its SHA-256 for twice the window (the window runs both ways around now); the same body again is
 WeChat's retry and goes on as usual, another body is refused.
+
+On a single Redis server the check costs no round trip of its own: the webhook hands a
+``ReplayCheck`` to the pipeline, and the dedupe ``begin`` script runs it first, in the same call
+(``bot/store/dedupe.py``). On a cluster the record's key and the villager's keys live in different
+slots, so ``admit`` is a call of its own before the message is read.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
@@ -31,6 +37,27 @@ return 0
 """
 
 
+# The same check as the first lines of another script: KEYS[k] the record, ARGV[d] digest, ARGV[t] TTL.
+# Leaves the script with {'replayed', ''} for another body.
+FOLDED = """
+local seen = redis.call('GET', KEYS[{k}])
+if not seen then
+  redis.call('SET', KEYS[{k}], ARGV[{d}], 'EX', ARGV[{t}])
+elseif seen ~= ARGV[{d}] then
+  return {{'replayed', ''}}
+end
+"""
+
+
+@dataclass(frozen=True)
+class ReplayCheck:
+    """The (timestamp, nonce) record to check within the dedupe ``begin`` call."""
+
+    key: str
+    digest: str
+    ttl: int
+
+
 class ReplayGuard:
     def __init__(self, redis: Any, keys: Keys, window: int):
         self.redis = redis
@@ -40,6 +67,11 @@ class ReplayGuard:
         # little client work). On a cluster the plain commands stay: during a failover they fail
         # fast instead of detouring through the cluster client's retries.
         self._script = lua_script(redis, ADMIT) if isinstance(redis, Redis) else None
+        self.folded = self._script is not None  # checked inside the dedupe ``begin`` call
+
+    def check(self, timestamp: str, nonce: str, body: bytes) -> ReplayCheck:
+        """What ``begin`` needs to run this check in its own round trip (single server only)."""
+        return ReplayCheck(self.keys.replay(timestamp, nonce), hashlib.sha256(body).hexdigest(), self.ttl)
 
     def admit(self, timestamp: str, nonce: str, body: bytes) -> bool:
         """True when this body is the first (or the same again) seen with this timestamp and nonce.

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 
+from bot.errors import SignatureError
 from bot.store.dedupe import fingerprint, is_pending
+from bot.store.replay import ReplayCheck
 from bot.logs import mask_openid
 from bot.wechat.context import Context
 from bot.wechat.message import said
@@ -49,13 +51,16 @@ def _run(services: Services, route: Route, message: Message, ctx: Context) -> Re
         return Text(services.texts.get("system_error"))
 
 
-def process(services: Services, message: Message, fields: dict[str, Any], now: float | None = None) -> Reply:
-    return handle(services, message, fields, time.time() if now is None else now)[0]
+def process(services: Services, message: Message, fields: dict[str, Any], now: float | None = None,
+            replay: ReplayCheck | None = None) -> Reply:
+    return handle(services, message, fields, time.time() if now is None else now, replay=replay)[0]
 
 
-def handle(services: Services, message: Message, fields: dict[str, Any], now: float, spool: bool = True) -> tuple[Reply, bool]:
+def handle(services: Services, message: Message, fields: dict[str, Any], now: float, spool: bool = True,
+           replay: ReplayCheck | None = None) -> tuple[Reply, bool]:
     """The reply, and whether this call handled the message (False: a retry answered from the dedupe
-    record, or kept for later). With ``spool`` False (a replay) a Redis failure is raised."""
+    record, or kept for later). With ``spool`` False (a replay) a Redis failure is raised.
+    ``replay``: the captured-URL check, run within the dedupe call; SignatureError when it fails."""
     started = time.monotonic()
     openid = message.source
     fp = fingerprint(fields)
@@ -66,14 +71,16 @@ def handle(services: Services, message: Message, fields: dict[str, Any], now: fl
     try:
         if spec_ctx is not None:
             spec = _run(services, route, message, spec_ctx)
-            begin = deduper.begin(openid, fp, _dumps(spec), spec_ctx.new_state, spec_ctx.state_changed)
+            begin = deduper.begin(openid, fp, _dumps(spec), spec_ctx.new_state, spec_ctx.state_changed, replay)
         else:
-            begin = deduper.begin(openid, fp)
+            begin = deduper.begin(openid, fp, replay=replay)
     except RedisError:
         if not spool:
             raise
         return _degraded(services, spec, spec_ctx, message, fields, now)
 
+    if begin.outcome == "replayed":
+        raise SignatureError("signed URL reused with another body")
     if begin.outcome == "done":
         assert spec is not None and spec_ctx is not None
         services.counters.add(spec_ctx.counts, now)

@@ -119,10 +119,13 @@ class Webhook:
         # Any Content-Type (form-encoded, text/plain, none), as WeChat-compatible servers take it:
         # the body decides; parse_xml refuses what is not XML.
         body = read_body(environ, self.max_body)
-        self._admit(args, body)
+        replays = self.services.replays
+        if not replays.folded:
+            self._admit(args, body)
         fields, envelope = self._read(args, body)
         message = protocol.to_message(fields)
-        reply = pipeline.process(self.services, message, fields)
+        check = replays.check(args["timestamp"], args["nonce"], body) if replays.folded else None
+        reply = pipeline.process(self.services, message, fields, replay=check)
         return self._render(reply, message, envelope)
 
     def _admit(self, args: dict[str, str], body: bytes) -> None:

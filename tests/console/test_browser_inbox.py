@@ -51,7 +51,7 @@ def test_report_reply_answer_with_photo_close_rate_and_count(server: str, browse
 
     chat = browser.new_page(viewport={"width": 420, "height": 800}, locale="zh-CN")
     chat.goto(f"{server}/dev/chat")
-    for words in ("我要反映 有人把我家门口的路堵了", "1", "好了", "不留", "3", "1"):
+    for words in ("我要反映 有人把我家门口的路堵了", "1", "1", "好了", "不留", "3", "1"):
         _say(chat, words)
     assert "编号" in chat.locator(".row.bot").last.inner_text()
     openid = chat.evaluate("localStorage.getItem('pufabot-openid')")
