@@ -33,7 +33,7 @@ from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
 from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
-from bot.matching.topicmodel import MIN_DF, OFFTOPIC, combine, topic_examples
+from bot.matching.topicmodel import MIN_DF, OFFTOPIC, RANKER_SURE_AT, combine, topic_examples
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
 # and on hand-written villager questions, never on the held-out dev set.
@@ -62,7 +62,7 @@ EVERYDAY_AT = 0.5  # ... or the topic model's probability of "everyday" must sta
 # an emergency must also outweigh every other class together with a lower bar (a missed emergency
 # costs more than a needless emergency line), and off-topic also needs a weak topic score.
 URGENT_AT = 0.50
-INTENT_AT = {"report": 0.50, "status": 0.55, "human": 0.35, "menu": 0.40, "none": 0.35, "chat": 0.50,
+INTENT_AT = {"report": 0.40, "status": 0.50, "human": 0.35, "menu": 0.50, "none": 0.35, "chat": 0.50,
              "rating": 0.50}
 PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
 
@@ -388,8 +388,8 @@ class Matcher:
         ranked = self.index.rank(analysed)
         legal = next((s.score for s in ranked if s.topic != OFFTOPIC), 0.0)
         everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
-        if self.topic_model is None or not ranked or not compact:
-            return Ranking(ranked, everyday and bool(ranked), legal)
+        if self.topic_model is None or not ranked or not compact or ranked[0].score >= RANKER_SURE_AT:
+            return Ranking(ranked, everyday and bool(ranked), legal)  # a sure ranker is not re-scored
         probs = self.topic_model.proba_of(grams if grams is not None else Counter(features(compact)))
         return Ranking(combine(ranked, probs), everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal)
 

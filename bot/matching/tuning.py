@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.matching.classifier import train
 
-TARGETS = {"urgent": 0.90}
+TARGETS = {"urgent": 0.90, "report": 0.90}
 DEFAULT_TARGET = 0.95
 GRID = tuple(round(0.05 * i, 2) for i in range(2, 20))
 
