@@ -5,7 +5,9 @@ stratified folds (a fixed shuffle, so the result is reproducible); each fold is 
 trained on the others, which gives one out-of-fold probability table for every example. For each
 intent the threshold is then the lowest probability (on a 0.05 grid) at which the model's
 out-of-fold precision for that intent reaches its target: 0.90 for emergencies (a missed
-emergency costs more than a needless emergency line), 0.95 for the rest. ``pufabot kb tune``
+emergency costs more than a needless emergency line) and for reports (a needless report flow costs
+the villager one 「取消」, a missed one means the dispute never reaches the talk room), 0.95 for
+the rest. ``pufabot kb tune``
 prints the table; the chosen values are written into ``bot/matching/matcher.py`` by hand, so a
 change of thresholds is a reviewed commit, not a side effect of editing examples.
 """
