@@ -104,7 +104,7 @@ def test_traditional_full_width_and_punctuation_are_normalised(matcher: Matcher,
     [
         ("", "empty"), ("   ", "empty"), ("！！！？", "empty"), ("😀🙏", "emoji"), ("🙏", "emoji"),
         ("[微笑]", "emoji"), ("/::)", "emoji"), ("你好", "greeting"), ("您好啊", "greeting"),
-        ("在吗", "greeting"), ("有人吗", "greeting"), ("亚克西姆赛斯", "greeting"), ("谢谢", "thanks"),
+        ("在吗", "greeting"), ("亚克西姆赛斯", "greeting"), ("谢谢", "thanks"),
         ("好的谢谢您", "thanks"), ("热合麦特", "thanks"), ("再见", "bye"), ("ok", "affirm"),
         ("ＯＫ", "affirm"), ("好的", "affirm"), ("嗯嗯", "affirm"),
     ],
@@ -112,6 +112,11 @@ def test_traditional_full_width_and_punctuation_are_normalised(matcher: Matcher,
 def test_chat_messages_get_a_chat_kind_not_a_law(matcher: Matcher, text: str, chat: str) -> None:
     found = matcher.match(text)
     assert (found.intent, found.chat, found.topic) == ("chat", chat, None)
+
+
+@pytest.mark.parametrize("text", ["有人吗", "你好 有人在吗", "有没有人啊", "喂 有人没"])
+def test_asking_whether_anybody_is_there_is_answered_with_who_reads_and_when(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).intent == "human"
 
 
 def test_a_greeting_with_a_question_is_answered(matcher: Matcher) -> None:

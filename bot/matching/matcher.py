@@ -415,6 +415,8 @@ class Matcher:
                 return Match("rating", rating=rating, score=1.0, confidence=1.0)
             return Match("chat", score=1.0, chat=_empty_kind(folded))
         chat = self.rules.chat_kind(compact)
+        if chat == "someone":  # "你好 有人吗": is a person there? Say who reads and when.
+            return Match("human", score=1.0, confidence=1.0)
         if chat is not None:
             return Match("chat", score=1.0, chat=chat, confidence=1.0)
         rating = self.rating(text)
