@@ -86,7 +86,12 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
 
     page.click(f"a:text('{ticket.id}')")
     page.wait_for_selector("text=村民反映的内容")
-    page.wait_for_function("document.querySelector('img[alt=村民发来的照片]').naturalWidth > 0", timeout=10000)
+    # Polled from here: wait_for_function evaluates a string, which the page's CSP (no eval) refuses
+    # whenever the photo has not loaded at the first look.
+    deadline = time.monotonic() + 10
+    while page.eval_on_selector("img[alt=村民发来的照片]", "img => img.naturalWidth") == 0:
+        assert time.monotonic() < deadline, "the villager's photo did not load"
+        time.sleep(0.05)
     assert page.eval_on_selector("img[alt=村民发来的照片]", "img => img.naturalWidth") == 2
     if ffmpeg_path():  # the villager's voice plays in the page: Chromium reads its length
         duration = page.eval_on_selector("audio", """a => new Promise(done => {
