@@ -24,6 +24,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 K1 = 1.2
 B = 0.75
 SECOND_PHRASING = 0.3  # chosen on held-out questions written for the purpose (not the topics, not dev)
@@ -93,10 +95,19 @@ class TopicIndex:
         self.blend = blend
         self._generality = generality
         self.topics = tuple(dict.fromkeys(topic for topic, _ in phrasings))
-        self._doc_topic = tuple(topic for topic, _ in phrasings)
-        self._postings = _bm25_postings([doc.expanded for _, doc in phrasings])
-        self._doc_idf = {t: idf for t, (idf, _) in self._postings.items()}
-        self._postings_only = {t: post for t, (_, post) in self._postings.items()}
+        # Phrasings grouped by topic (stable), so that per-topic maxima are numpy segment reductions.
+        place = {topic: i for i, topic in enumerate(self.topics)}
+        grouped = sorted(phrasings, key=lambda item: place[item[0]])
+        sizes = [sum(1 for topic, _ in grouped if topic == t) for t in self.topics]
+        self._starts = np.cumsum([0, *sizes[:-1]]) if sizes else np.zeros(0, dtype=np.int64)
+        self._sizes = np.array(sizes, dtype=np.int64)
+        postings = _bm25_postings([doc.expanded for _, doc in grouped])
+        self._doc_idf = {t: idf for t, (idf, _) in postings.items()}
+        self._postings = {
+            t: (np.array([d for d, _ in post], dtype=np.int64), np.array([w for _, w in post], dtype=np.float64))
+            for t, (_, post) in postings.items()
+        }
+        self._n_docs = len(grouped)
         self._max_doc_idf = math.log(1 + (len(phrasings) + 0.5) / 0.5)
         n = len(self.topics)
         self._vocab = _credits([(t, d.expanded) for t, d in phrasings], background, "expanded", blend.background)
@@ -143,32 +154,29 @@ class TopicIndex:
 
     def _phrase(self, query: Analysed, weights: Mapping[str, float]) -> dict[str, float]:
         """Best BM25 phrasing per topic, query words weighted by generality, over the ideal score."""
-        acc: dict[int, float] = defaultdict(float)
+        acc = np.zeros(self._n_docs)
         ideal = 0.0
+        touched = False
         for word, weight in weights.items():
-            posting = self._postings_only.get(word)
+            posting = self._postings.get(word)
             general = self._generality(word) if posting is not None else weight / self._unknown_weight
             if posting is None:
                 ideal += self._max_doc_idf * general
                 continue
             ideal += self._doc_idf[word] * general
-            for doc, term in posting:
-                acc[doc] += term * general
-        best: dict[str, float] = {}
-        runner: dict[str, float] = {}
-        for doc, value in acc.items():
-            topic = self._doc_topic[doc]
-            if value > best.get(topic, 0.0):
-                runner[topic] = best.get(topic, 0.0)
-                best[topic] = value
-            elif value > runner.get(topic, 0.0):
-                runner[topic] = value
+            docs, terms = posting
+            acc[docs] += terms * general  # a word occurs once per phrasing: no repeated index
+            touched = True
+        if not ideal or not touched:
+            return {}
         # The best phrasing decides; a second phrasing that also fits adds a little (SECOND_PHRASING),
         # so a topic asked about in many ways beats one that has a single similar sentence.
-        if not ideal:
-            return {}
-        return {topic: min(1.0, value / ideal) + SECOND_PHRASING * min(1.0, runner.get(topic, 0.0) / ideal)
-                for topic, value in best.items()}
+        best = np.maximum.reduceat(acc, self._starts)
+        is_best = acc == np.repeat(best, self._sizes)
+        runner = np.maximum.reduceat(np.where(is_best, 0.0, acc), self._starts)
+        runner = np.where(np.add.reduceat(is_best, self._starts) > 1, best, runner)  # a tie: both count
+        return {self.topics[i]: min(1.0, float(best[i]) / ideal) + SECOND_PHRASING * min(1.0, float(runner[i]) / ideal)
+                for i in np.flatnonzero(best > 0)}
 
     def _cover(self, query: Analysed, weights: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
         """Share of the query's weight each topic's vocabulary explains, and that weight itself."""
