@@ -1,6 +1,7 @@
 """The matcher on villagers' questions: topics, intents, chat, normalisation, ambiguity, robustness."""
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.matching.classifier import TextModel
 from bot.matching.matcher import MAX_CANDIDATES, Match, Matcher, load_tokenizer
 from bot.matching.evaluate import evaluate, load_rows
 
@@ -117,6 +119,25 @@ def test_chat_messages_get_a_chat_kind_not_a_law(matcher: Matcher, text: str, ch
 @pytest.mark.parametrize("text", ["有人吗", "你好 有人在吗", "有没有人啊", "喂 有人没"])
 def test_asking_whether_anybody_is_there_is_answered_with_who_reads_and_when(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).intent == "human"
+
+
+class _Hears(TextModel):
+    """An intent model that hears the same thing in every message."""
+
+    def __init__(self, heard: dict[str, float]):
+        object.__setattr__(self, "heard", heard)
+
+    def proba_of(self, grams: Any) -> dict[str, float]:
+        return dict(self.heard)
+
+
+def test_a_clear_legal_question_is_answered_when_the_model_only_half_hears_a_person(matcher: Matcher) -> None:
+    unsure, sure = copy.copy(matcher), copy.copy(matcher)
+    unsure.model = _Hears({"human": 0.40, "faq": 0.35, "none": 0.25})
+    sure.model = _Hears({"human": 0.60, "faq": 0.30, "none": 0.10})
+    assert (unsure._match("离婚冷静期是多少天").intent, unsure._match("离婚冷静期是多少天").topic) == ("faq", "divorce")
+    assert sure._match("离婚冷静期是多少天").intent == "human"
+    assert unsure._match("叫个人来").intent == "human"  # no legal topic to answer instead
 
 
 def test_a_greeting_with_a_question_is_answered(matcher: Matcher) -> None:

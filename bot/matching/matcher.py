@@ -65,6 +65,7 @@ EVERYDAY_AT = 0.5  # ... or the topic model's probability of "everyday" must sta
 URGENT_AT = 0.50
 INTENT_AT = {"report": 0.40, "status": 0.50, "human": 0.35, "menu": 0.50, "none": 0.35, "chat": 0.50,
              "rating": 0.50}
+MAJORITY = 0.5  # a learned human or menu below this yields to a ranker sure of a legal topic
 PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
 
 _NUMERAL = re.compile(r"^[0-9零一二三四五六七八九十百千万亿两几多半.]+$")
@@ -433,9 +434,18 @@ class Matcher:
             learned = None  # "怎么申请调解", "调解要钱吗": a question about mediation, not a request
         if learned == "report":
             return self._report(cleaned, probs["report"])
+        ranking: Ranking | None = None
+        if learned in ("human", "menu") and probs[learned] < MAJORITY:
+            # Not even a majority for "a person" or "the menu", and the ranker sure of a legal topic:
+            # answer the question (the answer names where to go, 12348 among them).
+            ranking = self._ranked(self._analysed(cleaned), compact, grams)
+            legal = next((s for s in ranking.scored if s.topic != OFFTOPIC), None)
+            if legal is not None and legal.score >= SURE_AT:
+                learned = None
         if learned in ("status", "human", "menu"):
             return Match(learned, score=probs[learned], confidence=probs[learned])
-        ranking = self._ranked(self._analysed(cleaned), compact, grams)
+        if ranking is None:
+            ranking = self._ranked(self._analysed(cleaned), compact, grams)
         ranked = ranking.scored
         if learned == "none":
             top = _candidates(ranked)
