@@ -33,7 +33,7 @@ from bot.matching.kb import KnowledgeBase
 from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 OFFTOPIC = "(offtopic)"  # the pseudo-topic of everyday questions, in the ranker and in the model
-LEARNED_SHARE = 0.7  # best top-1 of ``tune_share`` (5 folds, 2026-12-04: 88.3% vs 79.2% ranker alone)
+LEARNED_SHARE = 0.7  # best top-1 of ``tune_share`` (5 folds, 2026-12-04: 87.7% vs 78.1% ranker alone)
 RANKER_SURE_AT = 0.70  # = matcher.SURE_AT: a ranker this sure is not re-scored
 MODEL_EXTRA = 3  # the model's likeliest topics join the ranker's candidates
 MIN_DF = 2  # n-grams of one phrasing only are dropped (same accuracy, half the size)
