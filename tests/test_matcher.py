@@ -317,3 +317,21 @@ def test_old_cache_files_are_pruned(tmp_path: Path) -> None:
         os.utime(path, (1000 + n, 1000 + n))
     prune(tmp_path, "analysed-*.json", keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analysed-3.json", "analysed-4.json"]
+
+
+def test_a_model_in_use_survives_pruning_by_newer_ones(tmp_path: Path) -> None:
+    """A server reads its model at start; models trained later from other examples (a test, a dry
+    run with edited examples) must not push it out of the cache."""
+    import os
+
+    from bot.matching.classifier import load_or_train
+
+    texts, labels = ["工资不给", "你好", "离婚", "谢谢"], ["faq", "chat", "faq", "chat"]
+    load_or_train(texts, labels, tmp_path, "intents")
+    (in_use,) = tmp_path.glob("intents-*.npz")
+    os.utime(in_use, (1000, 1000))  # trained long ago
+    for n in range(3):  # three newer models of other examples
+        load_or_train([*texts, f"别的{n}"], [*labels, "faq"], tmp_path, "intents")
+        if n == 1:
+            load_or_train(texts, labels, tmp_path, "intents")  # a server starts and reads it
+    assert in_use.exists()

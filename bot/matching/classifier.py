@@ -129,9 +129,12 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path, name
     """The cached model ``name`` for exactly these examples, trained (and cached) when there is none."""
     path = cache / f"{name}-{fingerprint(texts, labels, f'{name}|{min_df}|{np.dtype(dtype).name}')}.npz"
     try:
-        return TextModel.load(path)
+        model = TextModel.load(path)
     except (OSError, ValueError, KeyError):
         pass
+    else:
+        touch(path)
+        return model
     model = train(texts, labels, min_df=min_df, dtype=dtype)
     try:
         model.save(path)
@@ -141,8 +144,18 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path, name
     return model
 
 
+def touch(path: Path) -> None:
+    """Mark a cache file as used now, so that ``prune`` keeps what running servers read."""
+    try:
+        path.touch()
+    except OSError:
+        pass  # a read-only cache is only never pruned
+
+
 def prune(directory: Path, pattern: str, keep: int = 3) -> None:
-    """Delete all but the ``keep`` newest cache files of ``pattern`` (old examples' models pile up)."""
+    """Delete all but the ``keep`` most recently used cache files of ``pattern`` (old examples'
+    models pile up; a model a server reads at start is touched then, so tests or a dry run with
+    other examples do not delete the one in use)."""
     files = sorted(directory.glob(pattern), key=lambda f: f.stat().st_mtime, reverse=True)
     for stale in files[keep:]:
         stale.unlink(missing_ok=True)

@@ -26,7 +26,7 @@ import numpy as np
 
 import knowledge
 from bot.matching import textnorm
-from bot.matching.classifier import TextModel, features, load_or_train, prune
+from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
 from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
@@ -245,6 +245,7 @@ class AnalysisCache:
         except (OSError, ValueError, TypeError):
             return {}
         self.hit = True
+        touch(self.path)
         return memo
 
     def save(self, memo: Mapping[str, Analysed] | None) -> None:
