@@ -130,6 +130,9 @@ def intent_figures(path: Path) -> None:
     legal = [r for r in rows if (r.get("intent") or "faq") == "faq" and r.get("topic")]
     as_report = sum(matcher.match(r["q"]).intent == "report" for r in legal)
     print(f"  plain legal questions taken as reports: {as_report}/{len(legal)}")
+    offtopic = [r for r in rows if r.get("intent") == "none" or (not r.get("intent") and not r.get("topic"))]
+    lectured = sum(matcher.match(r["q"]).topic is not None for r in offtopic)
+    print(f"  off-topic messages answered with a legal topic: {lectured}/{len(offtopic)}")
     texts = Texts.load(defaults={"name": "", "township": "", "office_phone": "", "office_address": "",
                                  "office_hours": ""})
     places = {kind: texts.get(f"urgent_{kind}").find(number) for kind, number in EMERGENCY_NUMBERS.items()}
