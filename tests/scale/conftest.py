@@ -12,6 +12,7 @@ Each test starts with an empty cluster (every primary flushed).
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,9 +44,20 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 
 
 @pytest.fixture(scope="package")
-def scale_dir() -> Iterator[Path]:
+def scale_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp(prefix="pbscale"))
+    failed_before = request.session.testsfailed
     yield directory
+    if request.session.testsfailed > failed_before:
+        # Keep what the hosts and nginx wrote, and show the ends of their logs in pytest's output
+        # (past output capture: a package fixture's teardown belongs to no failing report).
+        terminal = request.config.pluginmanager.get_plugin("terminalreporter")
+        for log in sorted(directory.glob("**/*.log")):
+            lines = [f"--- {log.relative_to(directory)} (kept in {directory}) ---",
+                     *log.read_text(errors="replace").splitlines()[-40:]]
+            for line in lines:
+                terminal.write_line(line) if terminal is not None else print(line, file=sys.stderr)
+        return
     shutil.rmtree(directory, ignore_errors=True)
 
 
