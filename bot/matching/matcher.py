@@ -39,7 +39,7 @@ from bot.matching.topicmodel import MIN_DF, OFFTOPIC, RANKER_SURE_AT, combine, t
 # and on hand-written villager questions, never on the held-out dev set.
 ANSWER_AT = 0.50  # at or above (with a clear margin): answer directly
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
-SURE_AT = 0.70  # at or above: answer directly whatever the margin
+SURE_AT = RANKER_SURE_AT  # 0.70: at or above, answer directly whatever the margin (and no re-scoring)
 REJECT_BELOW = 0.15  # below: not a legal question we know ("none")
 REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest scores at least this (and leads by MARGIN)
 COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching

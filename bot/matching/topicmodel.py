@@ -34,7 +34,7 @@ from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 OFFTOPIC = "(offtopic)"  # the pseudo-topic of everyday questions, in the ranker and in the model
 LEARNED_SHARE = 0.7  # best top-1 of ``tune_share`` (5 folds, 2026-12-04: 87.7% vs 78.1% ranker alone)
-RANKER_SURE_AT = 0.70  # = matcher.SURE_AT: a ranker this sure is not re-scored
+RANKER_SURE_AT = 0.70  # the matcher's SURE_AT: a ranker this sure is answered directly, not re-scored
 MODEL_EXTRA = 3  # the model's likeliest topics join the ranker's candidates
 MIN_DF = 2  # n-grams of one phrasing only are dropped (same accuracy, half the size)
 SHARE_GRID = tuple(round(0.1 * i, 1) for i in range(11))
