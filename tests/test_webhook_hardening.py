@@ -15,6 +15,7 @@ def post(client: Any, push: wire.SignedPush, content_type: str = "text/xml") -> 
     return client.post("/wechat", query_string=push.params, data=push.body, content_type=content_type)
 
 
+@pytest.mark.parametrize("redis_url", ["single", "cluster"], indirect=True)  # folded / a call of its own
 def test_a_captured_signed_url_cannot_carry_another_body(client: Any, caplog: Any) -> None:
     victim, attacker_body = wire.fake_openid(), wire.build_xml("text", wire.fake_openid(), Content="我的事项")
     push = wire.sign_push(TOKEN, wire.build_xml("text", victim, Content="你好"))

@@ -153,7 +153,6 @@ def tune_cmd(folds: int, directory: Path | None) -> None:
 
 def _share_table(base: Path, directory: Path | None, folds: int) -> str:
     """How much the topic model's say in the ranking (``LEARNED_SHARE``) helps, by cross-validation."""
-    from bot.matching import textnorm
     from bot.matching.kb import KnowledgeBase
     from bot.matching.matcher import Matcher
     from bot.matching.topicmodel import LEARNED_SHARE, tune_share
@@ -162,10 +161,8 @@ def _share_table(base: Path, directory: Path | None, folds: int) -> str:
     corpus = matcher.corpus
     if corpus is None:
         return "no topic corpus"
-    table = matcher.char_table
     figures = tune_share(corpus.questions, corpus.always, corpus.keywords, corpus.background,
-                         matcher.analyser.generality, corpus.model_extra,
-                         lambda t: textnorm.clean(textnorm.fold(t, table)).replace(" ", ""), folds)
+                         matcher.analyser.generality, corpus.model_extra, matcher.compact, folds)
     lines = [f"topic model's share of the ranking ({folds}-fold, {len(corpus.questions)} questions; "
              f"in code: {LEARNED_SHARE})", f"{'share':>6}{'top-1':>9}{'top-3':>9}{'everyday kept':>15}"]
     lines += [f"{f.share:>6.1f}{f.top1:>9.1%}{f.top3:>9.1%}{f.everyday_kept:>15.1%}" for f in figures]

@@ -337,7 +337,7 @@ class Matcher:
         def compact(text: str) -> str:
             return norm(text).replace(" ", "")
 
-        model, exact, rating_words = None, {}, {}
+        model, exact, rating_words, none = None, {}, {}, []
         intents_dir = dict_dir.parent / "intents"
         if intents_dir.is_dir():
             rows = training_rows(kb, intents_dir, compact)
@@ -345,12 +345,12 @@ class Matcher:
             # A message that is word for word one of the examples takes that example's label.
             exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
-            everyday += [r.text for r in rows if r.intent == "none"]
-        topic_texts, topic_labels = topic_examples(kb, everyday, compact)
+            none = [r.text for r in rows if r.intent == "none"]
+        topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact)
         topic_model = load_or_train(topic_texts, topic_labels, cache_dir(), "topics", MIN_DF, np.float32)
         extra = [(q, t.id) for t in kb.topics.values() for p in t.points for q in p.questions]
-        extra += [(q, OFFTOPIC) for q in everyday]
-        corpus = TopicCorpus(asked, always, topic_keywords, background, tuple(extra))
+        corpus = TopicCorpus(asked, always, topic_keywords, background,
+                             (*extra, *((q, OFFTOPIC) for q in none)))
         matcher = cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words,
                       topic_model, corpus)
         cache.save(analyser.memo)  # the point index above analysed through the cache too
@@ -373,6 +373,10 @@ class Matcher:
     @staticmethod
     def _cleaned(folded: str) -> str:
         return textnorm.clean(textnorm.remove_long_numbers(textnorm.remove_ticket_ids(folded)))
+
+    def compact(self, text: str) -> str:
+        """Fold and clean any text as the models' examples are, without spaces."""
+        return textnorm.clean(textnorm.fold(text, self.char_table)).replace(" ", "")
 
     def analyse(self, text: str) -> Analysed:
         """Fold, clean and analyse any text as the matcher does a message."""

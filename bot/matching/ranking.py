@@ -20,7 +20,7 @@ The index is built once and only read afterwards, so one instance serves every t
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -98,7 +98,8 @@ class TopicIndex:
         # Phrasings grouped by topic (stable), so that per-topic maxima are numpy segment reductions.
         place = {topic: i for i, topic in enumerate(self.topics)}
         grouped = sorted(phrasings, key=lambda item: place[item[0]])
-        sizes = [sum(1 for topic, _ in grouped if topic == t) for t in self.topics]
+        counts = Counter(topic for topic, _ in phrasings)
+        sizes = [counts[t] for t in self.topics]
         self._starts = np.cumsum([0, *sizes[:-1]]) if sizes else np.zeros(0, dtype=np.int64)
         self._sizes = np.array(sizes, dtype=np.int64)
         postings = _bm25_postings([doc.expanded for _, doc in grouped])

@@ -25,7 +25,7 @@ scores and the model's ``OFFTOPIC`` probability, not from the interpolated score
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 
 from bot.matching.classifier import TextModel, train
@@ -42,11 +42,16 @@ SHARE_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 
 def topic_examples(kb: KnowledgeBase, everyday: Iterable[str],
                    compact: Callable[[str], str]) -> tuple[list[str], list[str]]:
-    """(texts, labels) of the topic model: topic and point phrasings, everyday questions, compacted,
-    without duplicates (first label wins)."""
+    """(texts, labels) of the topic model: topic and point phrasings, everyday questions."""
     rows = [(q, t.id) for t in kb.topics.values() for q in (*t.questions, *(q for p in t.points for q in p.questions))]
-    rows += [(q, OFFTOPIC) for q in everyday]
-    seen: set[str] = set()
+    return unique_examples([*rows, *((q, OFFTOPIC) for q in everyday)], compact)
+
+
+def unique_examples(rows: Iterable[tuple[str, str]], compact: Callable[[str], str],
+                    exclude: Set[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(texts, labels) of (text, label) rows, compacted, without duplicates (first label wins) and
+    without the compact texts of ``exclude``."""
+    seen = set(exclude)
     texts: list[str] = []
     labels: list[str] = []
     for text, label in rows:
@@ -96,6 +101,7 @@ def tune_share(
     ranker's index and the model's training, and asked. ``always`` (each topic's title with its
     keywords) stays in the index; ``extra`` are the model's other (text, label) examples (the
     points' phrasings, ``none.txt``), which always train unless they repeat a held-out question.
+    The model's examples are then those of ``topic_examples``, less the held-out questions.
     """
     rng = random.Random(seed)
     fold_of = [0] * len(questions)
@@ -114,17 +120,8 @@ def tune_share(
         index = TopicIndex([*((questions[i][0], questions[i][2]) for i in kept), *always], keywords,
                            background, generality)
         held_texts = {compact(questions[i][1]) for i in held}
-        pairs = [(compact(questions[i][1]), questions[i][0]) for i in kept]
-        pairs += [(compact(text), label) for text, label in extra]
-        seen: set[str] = set()
-        texts: list[str] = []
-        labels: list[str] = []
-        for text, label in pairs:
-            if text and text not in held_texts and text not in seen:
-                seen.add(text)
-                texts.append(text)
-                labels.append(label)
-        model: TextModel = train(texts, labels, min_df=MIN_DF)
+        rows = [*((questions[i][1], questions[i][0]) for i in kept), *extra]
+        model: TextModel = train(*unique_examples(rows, compact, held_texts), min_df=MIN_DF)
         for i in held:
             topic, text, analysed = questions[i]
             ranked = index.rank(analysed)

@@ -21,24 +21,9 @@ from typing import Any
 from redis import Redis
 
 from bot.store.keys import Keys
-from bot.store.scripts import lua_script
 
-# KEYS[1] the (timestamp, nonce) record; ARGV[1] the body's SHA-256, ARGV[2] its TTL in seconds.
-# Returns 1 when the body is the first seen with this timestamp and nonce (recorded now) or the
-# same one again (WeChat's retry), 0 for another body.
-ADMIT = """
-local seen = redis.call('GET', KEYS[1])
-if not seen then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-  return 1
-end
-if seen == ARGV[1] then return 1 end
-return 0
-"""
-
-
-# The same check as the first lines of another script: KEYS[k] the record, ARGV[d] digest, ARGV[t] TTL.
-# Leaves the script with {'replayed', ''} for another body.
+# The check as the first lines of the dedupe ``begin`` script: KEYS[k] the record, ARGV[d] the body's
+# SHA-256, ARGV[t] its TTL. Records a first body; leaves the script with {'replayed', ''} for another.
 FOLDED = """
 local seen = redis.call('GET', KEYS[{k}])
 if not seen then
@@ -63,27 +48,24 @@ class ReplayGuard:
         self.redis = redis
         self.keys = keys
         self.ttl = max(1, 2 * window)
-        # On a single server: one script over the hot path's direct connections (one round trip,
-        # little client work). On a cluster the plain commands stay: during a failover they fail
-        # fast instead of detouring through the cluster client's retries.
-        self._script = lua_script(redis, ADMIT) if isinstance(redis, Redis) else None
-        self.folded = self._script is not None  # checked inside the dedupe ``begin`` call
+        # On a single server the check rides in the dedupe ``begin`` script (``check``); on a
+        # cluster the record and the villager's keys are in different slots (``admit``).
+        self.folded = isinstance(redis, Redis)
 
     def check(self, timestamp: str, nonce: str, body: bytes) -> ReplayCheck:
-        """What ``begin`` needs to run this check in its own round trip (single server only)."""
+        """What the dedupe ``begin`` call needs to run this check in its round trip (single server only)."""
         return ReplayCheck(self.keys.replay(timestamp, nonce), hashlib.sha256(body).hexdigest(), self.ttl)
 
     def admit(self, timestamp: str, nonce: str, body: bytes) -> bool:
         """True when this body is the first (or the same again) seen with this timestamp and nonce.
 
-        One round trip on a single server (``ADMIT``). On a cluster: one for a new push (``SET NX``),
-        a second one only for a retry (``GET``; redis-server 6.2 does not take ``NX`` with ``GET``).
+        The cluster's own call: one round trip for a new push (``SET NX``), a second one only for a
+        retry (``GET``; redis-server 6.2 does not take ``NX`` with ``GET``). Plain commands fail fast
+        during a failover instead of detouring through the cluster client's script retries.
         Raises RedisError when Redis is unreachable (the caller decides).
         """
         digest = hashlib.sha256(body).hexdigest()
         key = self.keys.replay(timestamp, nonce)
-        if self._script is not None:
-            return bool(self._script([key], [digest, self.ttl]))
         if self.redis.set(key, digest, nx=True, ex=self.ttl):
             return True
         previous = self.redis.get(key)

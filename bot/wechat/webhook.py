@@ -119,12 +119,13 @@ class Webhook:
         # Any Content-Type (form-encoded, text/plain, none), as WeChat-compatible servers take it:
         # the body decides; parse_xml refuses what is not XML.
         body = read_body(environ, self.max_body)
-        replays = self.services.replays
-        if not replays.folded:
+        replays, check = self.services.replays, None
+        if replays.folded:  # checked within the pipeline's one Redis call
+            check = replays.check(args["timestamp"], args["nonce"], body)
+        else:
             self._admit(args, body)
         fields, envelope = self._read(args, body)
         message = protocol.to_message(fields)
-        check = replays.check(args["timestamp"], args["nonce"], body) if replays.folded else None
         reply = pipeline.process(self.services, message, fields, replay=check)
         return self._render(reply, message, envelope)
 
