@@ -30,6 +30,22 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"  # documents every default
 
 
+def pytest_configure(config: Any) -> None:
+    """``PUFABOT_TEST_NOW=2027-03-15T09:30:00+08:00`` runs the suite with this process's clock moved
+    there (and ticking on): CI runs on whatever day a submission is made, so a test that passes
+    only on some days is found here first (``tests/test_any_day.py`` runs the ``clock`` tests so).
+    Only dates after today are safe: Redis expires keys by its own clock."""
+    moved_to = os.environ.get("PUFABOT_TEST_NOW")
+    if moved_to:
+        import datetime as dt
+
+        import time_machine
+
+        traveller = time_machine.travel(dt.datetime.fromisoformat(moved_to), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
 def pytest_sessionstart(session: Any) -> None:
     """Train (or load) the intent and topic models once before any test starts a server process:
     they are cached on disk by a hash of their examples in knowledge/, so every `pufabot serve` a
