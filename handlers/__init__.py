@@ -17,12 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, cast
 
-from handlers import answers, clicks, dispute, events, fallback, media_messages, status, text, thread, urgent
+from handlers import answers, clicks, consult, dispute, events, fallback, media_messages, status, text, thread, urgent
 from bot.wechat.context import Context
 from bot.wechat.message import ClickEvent, Message, is_event
 from bot.wechat.replies import HandlerResult
 
 Handler = Callable[[Message, Context], HandlerResult]
+# What the matcher understood of a text (or a voice transcript) is answered by its intent's handler:
+# (message, context, the words, the matcher's Match).
+IntentHandler = Callable[[Message, Context, str, Any], HandlerResult]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Router:
         self.clicks: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
         self.messages: dict[str, Route] = {}
+        self.intents: dict[str, IntentHandler] = {}
         self.default = Route(fallback.unknown)
 
     def flow(self, name: str, handler: Handler, urgent_first: bool = True) -> None:
@@ -52,6 +56,13 @@ class Router:
 
     def message(self, msg_type: str, handler: Handler, pure: bool = True) -> None:
         self.messages[msg_type] = Route(handler, pure)
+
+    def on_intent(self, name: str, handler: IntentHandler) -> None:
+        self.intents[name] = handler
+
+    def intent(self, name: str) -> IntentHandler:
+        """The handler of a matcher intent; an unknown one is answered as "no answer found"."""
+        return self.intents.get(name, text.on_none)
 
     def route(self, message: Message, state: dict[str, Any] | None) -> Route:
         if is_event(message):
@@ -71,6 +82,7 @@ ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「�
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
 ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff
+ROUTES.flow("consult", consult.reply)     # after "outside what I can answer": 「转人工」 makes a 法律咨询 ticket
 ROUTES.flow("thread", thread.step, urgent_first=False)  # messages to the staff handling a ticket (两头对话);
                                                         # an emergency is answered first and joins the thread
 
@@ -97,3 +109,15 @@ ROUTES.message("location", media_messages.location)
 ROUTES.message("link", media_messages.link)
 ROUTES.message("video", media_messages.video)
 ROUTES.message("shortvideo", media_messages.video)
+
+# What a text means (bot/matching/matcher.py's intents): handlers/text.py asks the matcher, then this.
+ROUTES.on_intent("urgent", text.on_urgent)
+ROUTES.on_intent("report", text.on_report)
+ROUTES.on_intent("status", text.on_status)
+ROUTES.on_intent("chat", text.on_chat)
+ROUTES.on_intent("human", text.on_human)
+ROUTES.on_intent("menu", text.on_menu)
+ROUTES.on_intent("rating", text.on_rating)
+ROUTES.on_intent("faq", text.on_faq)
+ROUTES.on_intent("outside", text.on_outside)
+ROUTES.on_intent("none", text.on_none)

@@ -6,7 +6,8 @@ import re
 
 from bot.disputes.flow import normalize as choice_text
 from bot.logs import mask
-from handlers import answers, dispute, status, urgent
+from bot.matching.matcher import Match
+from handlers import answers, consult, dispute, status, urgent
 from bot.wechat.context import Context
 from bot.wechat.message import Message, TextMessage
 from bot.wechat.replies import HandlerResult
@@ -21,37 +22,72 @@ def handle(message: TextMessage, ctx: Context) -> HandlerResult:
 
 
 def answer(message: Message, ctx: Context, content: str) -> HandlerResult:
-    """Answer free text (typed, or a voice transcript) as the matcher understands it."""
+    """Answer free text (typed, or a voice transcript) as the matcher understands it: the intent's
+    handler in the routing table (``handlers.ROUTES.intents``) answers."""
     if WEEKLY_WORDS.match(content):
         from handlers import clicks
 
         return clicks.weekly(message, ctx)
+    from handlers import ROUTES
+
     match = ctx.services.matcher.match(content)
-    if match.intent == "urgent":
-        return urgent.answer(message, ctx, content, match.urgent_kind or "threat", match.topic)
-    if match.intent == "report":
-        return dispute.start(message, ctx, text=content, topic=match.topic)
-    if match.intent == "status":
-        return status.lookup(message, ctx, match.ticket_id)
-    if match.intent == "chat":
-        ctx.count("chat", match.chat or "greeting")
-        return ctx.texts.get(f"chat_{match.chat or 'greeting'}")
-    if match.intent == "human":
-        ctx.count("human")
-        ctx.set_state(flow="human")
-        return ctx.texts.get("human_answer")
-    if match.intent == "menu":
-        ctx.count("menu_words")
-        return ctx.texts.get("menu_answer")
-    if match.intent == "rating":  # a rating word with no rating pending (the rating flow takes the rest)
-        return ctx.texts.get("rating_nothing_pending")
-    if match.intent == "faq" and match.topic:
-        if match.ambiguous and len(match.candidates) > 1:
-            return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]], content)
-        return topic_answer(ctx, match.topic, content)
-    ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
-    if match.intent == "none" and match.confidence > 0:  # plainly off-topic: no law, no lecture
+    return ROUTES.intent(match.intent)(message, ctx, content, match)
+
+
+# -- one handler per intent (registered in handlers/__init__.py) ----------------------------------
+def on_urgent(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    return urgent.answer(message, ctx, content, match.urgent_kind or "threat", match.topic)
+
+
+def on_report(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    return dispute.start(message, ctx, text=content, topic=match.topic)
+
+
+def on_status(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    return status.lookup(message, ctx, match.ticket_id)
+
+
+def on_chat(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    ctx.count("chat", match.chat or "greeting")
+    return ctx.texts.get(f"chat_{match.chat or 'greeting'}")
+
+
+def on_human(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    ctx.count("human")
+    ctx.set_state(flow="human")
+    return ctx.texts.get("human_answer")
+
+
+def on_menu(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    ctx.count("menu_words")
+    return ctx.texts.get("menu_answer")
+
+
+def on_rating(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    """A rating word with no rating pending (the rating flow takes the rest)."""
+    return ctx.texts.get("rating_nothing_pending")
+
+
+def on_faq(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    if not match.topic:
+        return on_none(message, ctx, content, match)
+    if match.ambiguous and match.candidates:  # one plausible topic is a "did you mean", not an answer
+        return offer_choices(ctx, [c.topic for c in match.candidates[:MAX_OPTIONS]], content)
+    return topic_answer(ctx, match.topic, content)
+
+
+def on_outside(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    """A legal question the topics do not cover: say so, say where to ask, offer a person."""
+    return consult.offer(ctx, content)
+
+
+def on_none(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
+    if match.confidence > 0:  # plainly off-topic: no law, no lecture
+        ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
         return ctx.texts.get("offtopic_answer")
+    if match.candidates:  # some legal words, no answer found: a person may help
+        return consult.offer(ctx, content, "consult_offer_answer")
+    ctx.count("unanswered", mask(content.strip())[:200])
     return ctx.texts.get("none_answer")
 
 
@@ -84,7 +120,10 @@ def choose(message: Message, ctx: Context) -> HandlerResult:
     options = (ctx.state or {}).get("options", [])
     content = choice_text(getattr(message, "content", None) or "")
     ctx.clear_state()
+    question = str((ctx.state or {}).get("q") or "")
     if content.isdigit() and 1 <= int(content) <= len(options) and options[int(content) - 1] in ctx.services.kb.topics:
-        return topic_answer(ctx, options[int(content) - 1], str((ctx.state or {}).get("q") or ""))
+        return topic_answer(ctx, options[int(content) - 1], question)
+    if question and content in ctx.texts.get("choose_none_words").split():  # 「都不是」: a person may help
+        return consult.offer(ctx, question, "consult_offer_answer")
     return ctx.handle_as_new(message)
 

@@ -52,6 +52,8 @@ def matcher(knowledge: tuple[Any, Any]) -> Matcher:
     return knowledge[1]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # three folds of the topic model on every phrasing (about a minute per fold on CI)
 def test_ranker_and_model_together_beat_the_ranker_alone_on_held_out_questions(matcher: Matcher) -> None:
     corpus = matcher.corpus
     assert corpus is not None and len(corpus.questions) > 1000

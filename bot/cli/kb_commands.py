@@ -122,6 +122,63 @@ def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
     click.echo("")
     for line in format_intents(intents, baseline_intents):
         click.echo(line)
+    click.echo("")
+    click.echo(_reliability_table(matcher, rows))
+
+
+def _reliability_table(matcher: Matcher, rows: list[dict[str, object]]) -> str:
+    """Accuracy by band of the best topic's score: a topic row is right when its topic comes first,
+    an out-of-scope row whenever it has any topic (answering it is wrong)."""
+    from bot.matching.calibration import reliability
+
+    scored = []
+    for row in rows:
+        if row.get("intent"):
+            continue
+        found = matcher.match(str(row["q"]))
+        if not found.candidates:
+            continue
+        best = found.candidates[0]
+        scored.append((best.score, matcher.calibration.probability(best.score), best.topic == row.get("topic")))
+    lines = ["reliability (best topic's score → how often it is the right answer)",
+             f"{'score':>11}{'n':>6}{'right':>9}{'calibrated':>12}"]
+    lines += [f"{b.low:>4.1f}–{b.high:<4.1f}{b.count:>8}{b.accuracy:>9.1%}{b.mean_probability:>12.1%}"
+              for b in reliability(scored)]
+    return "\n".join(lines)
+
+
+@kb.command("calibrate")
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+@click.option("--write/--dry-run", default=True, show_default=True,
+              help="Write knowledge/dict/calibration.tsv (or only print the table).")
+@_DIR
+def calibrate_cmd(folds: int, write: bool, directory: Path | None) -> None:
+    """Fit the score → probability-right table on questions held out by cross-validation."""
+    from bot.matching.calibration import Calibration, reliability
+    from bot.matching.topicmodel import LEARNED_SHARE, PSEUDO, combine, held_out
+
+    import knowledge
+
+    base = directory or knowledge.KNOWLEDGE_DIR
+    matcher = _matcher(directory)
+    corpus = matcher.corpus
+    if corpus is None:
+        raise click.ClickException("the matcher has no topic corpus to hold questions out of")
+    pairs = []
+    for label, ranked, probs in held_out(corpus.questions, corpus.always, corpus.keywords, corpus.background,
+                                         matcher.analyser.generality, corpus.model_extra, matcher.compact, folds):
+        best = next((s for s in combine(ranked, probs, LEARNED_SHARE) if s.topic not in PSEUDO), None)
+        if best is not None:
+            pairs.append((min(1.0, best.score), best.topic == label))
+    fitted = Calibration.fit(pairs)
+    click.echo(f"{len(pairs)} held-out questions ({folds}-fold), {sum(c for _, c in pairs)} answered right")
+    click.echo(f"{'score':>11}{'n':>6}{'right':>9}{'calibrated':>12}")
+    for band in reliability([(s, fitted.probability(s), c) for s, c in pairs]):
+        click.echo(f"{band.low:>4.1f}–{band.high:<4.1f}{band.count:>8}{band.accuracy:>9.1%}{band.mean_probability:>12.1%}")
+    if write:
+        target = base / "dict" / "calibration.tsv"
+        target.write_text(fitted.dump(), encoding="utf-8")
+        click.echo(f"wrote {target} ({len(fitted.starts)} steps)")
 
 
 @kb.command("tune")

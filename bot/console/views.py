@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from bot.console import display
 from bot.console.auth import bp, console, record, services, text
-from bot.disputes.tickets import KINDS
+from bot.disputes.tickets import ALL_KINDS
 
 if TYPE_CHECKING:
     from bot.disputes import Disputes
@@ -108,7 +108,7 @@ def page_of(filters: QueueFilters, disputes: Disputes, now: float) -> tuple[list
 def queue() -> str:
     svc = services()
     now = time.time()
-    kinds = tuple(KINDS)
+    kinds = tuple(ALL_KINDS)
     filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
     tickets, total = page_of(filters, svc.disputes, now)
     tickets.sort(key=lambda t: not t.urgent)  # urgent first (stable: the order within stays)

@@ -5,7 +5,7 @@ the local spool (fsync'd) and returns a ticket marked ``spooled`` without an id.
 submits every spooled draft with its original idempotency key and confirmation time, so a report
 confirmed once is one ticket, whichever way and however often it arrives.
 
-A draft is a dict: ``kind`` (one of ``tickets.KINDS``), ``village``, ``description`` (or ``text``),
+A draft is a dict: ``kind`` (one of ``tickets.ALL_KINDS``), ``village``, ``description`` (or ``text``),
 ``attachments`` (list of attachment dicts), ``phone`` ("" = declined), ``contact_pref``
 (visit|call|none), ``topic``, ``source`` (text|voice). Unknown or invalid values are normalised,
 never rejected: a villager's report is always accepted.
@@ -21,7 +21,7 @@ from redis import exceptions as rx
 
 from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
-from bot.disputes.tickets import CONTACT_PREFS, KINDS, Ticket, history_entry
+from bot.disputes.tickets import ALL_KINDS, CONTACT_PREFS, Ticket, history_entry
 from bot.logs import mask_openid
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], create
     description = str(draft.get("description") or draft.get("text") or "").strip()
     attachments = [a for a in (draft.get("attachments") or []) if isinstance(a, dict)]
     return Ticket(
-        id=ticket_id, openid=openid, kind=kind if kind in KINDS else "other",
+        id=ticket_id, openid=openid, kind=kind if kind in ALL_KINDS else "other",
         village=str(draft.get("village") or ""), description=description[:MAX_DESCRIPTION],
         attachments=attachments[:MAX_ATTACHMENTS], phone=phone if PHONE.match(phone) else "",
         address=str(draft.get("address") or "")[:60],

@@ -58,6 +58,10 @@ TRANSITIONS: dict[TicketState, frozenset[TicketState]] = {
 OPEN_STATES = (TicketState.NEW, TicketState.CLAIMED, TicketState.MEDIATING)
 # Kinds of dispute, in the order villagers are offered them (labels: knowledge/replies/disputes.toml).
 KINDS = ("neighbours", "land", "family", "inheritance", "wages", "debts", "traffic", "consumer", "other")
+# A legal question handed to a person (handlers/consult.py): queued and answered like a dispute, but
+# counted as a consultation (接待咨询), never as a dispute received or in 调解 figures.
+CONSULT = "consult"
+ALL_KINDS = (*KINDS, CONSULT)
 CONTACT_PREFS = ("visit", "call", "none")
 ATTACHMENT_KINDS = ("text", "voice", "image", "location")
 

@@ -7,7 +7,7 @@ a comment line. The knowledge base's own topic and point phrasings are ``faq`` e
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,10 +62,13 @@ def load_examples(directory: Path) -> list[Example]:
     return rows
 
 
-def training_rows(kb: KnowledgeBase, directory: Path, compact: Callable[[str], str]) -> list[Example]:
-    """The classifier's examples: the intent files plus every topic and point phrasing as ``faq``,
+def training_rows(kb: KnowledgeBase, directory: Path, compact: Callable[[str], str],
+                  more_faq: Iterable[str] = ()) -> list[Example]:
+    """The classifier's examples: the intent files plus every topic and point phrasing as ``faq``
+    (and ``more_faq``: legal questions outside the topics are questions too, not chatter),
     compacted as the matcher compacts a message, without duplicates (first label wins)."""
     rows = load_examples(directory)
+    rows += [Example(q, "faq") for q in more_faq]
     for topic in kb.topics.values():
         rows += [Example(q, "faq") for q in topic.questions]
         rows += [Example(q, "faq") for p in topic.points for q in p.questions]

@@ -26,6 +26,7 @@ import numpy as np
 
 import knowledge
 from bot.matching import textnorm
+from bot.matching.calibration import Calibration
 from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
 from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
@@ -33,14 +34,25 @@ from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
 from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
-from bot.matching.topicmodel import MIN_DF, OFFTOPIC, RANKER_SURE_AT, combine, topic_examples
+from bot.matching.topicmodel import MIN_DF, OFFTOPIC, OUTSIDE, PSEUDO, RANKER_SURE_AT, combine, topic_examples
+from bot.matching.vocabulary import Vocabulary, read_rows
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
 # and on hand-written villager questions, never on the held-out dev set.
-ANSWER_AT = 0.50  # at or above (with a clear margin): answer directly
+# Calibrated (bot/matching/calibration.py: the probability that the best topic is right, fitted on
+# held-out questions): answer directly at or above ANSWER_P with a clear margin; below, offer only the
+# candidates at or above PLAUSIBLE_P; with none, the villager is offered a person.
+ANSWER_P = 0.70
+PLAUSIBLE_P = 0.35
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
 SURE_AT = RANKER_SURE_AT  # 0.70: at or above, answer directly whatever the margin (and no re-scoring)
 REJECT_BELOW = 0.15  # below: not a legal question we know ("none")
+OUTSIDE_AT = 0.15  # "a legal question the topics do not cover" at least this, and above every topic
+# The topic model's probability of "outside" is scaled down before it is blended: one class of 700
+# long, concrete examples against topics of ~60 phrasings each learns "long and concrete" as much as
+# "not ours", and real questions to our topics are long and concrete too. Cross-validation on our own
+# data costs little at 0.4 (outside recall 88% -> 77%, topics taken for outside 1.3% -> 0.5%).
+OUTSIDE_WEIGHT = float(os.environ.get("PUFABOT_OUTSIDE_WEIGHT", "0.4"))
 REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest scores at least this (and leads by MARGIN)
 COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
@@ -67,6 +79,8 @@ INTENT_AT = {"report": 0.40, "status": 0.55, "human": 0.40, "menu": 0.45, "none"
              "rating": 0.50}
 MAJORITY = 0.5  # a learned human or menu below this yields to a ranker sure of a legal topic
 PLAUSIBLE_SHARE = 0.6  # "您是想问…" lists only candidates scoring at least this share of the best
+VAGUE_WORDS = 2  # a message of at most this many content words is vague unless the ranker is sure ...
+VAGUE_SHARE = 0.5  # ... and is asked "which one": candidates scoring at least this share of the best
 
 _NUMERAL = re.compile(r"^[0-9零一二三四五六七八九十百千万亿两几多半.]+$")
 
@@ -87,6 +101,8 @@ class Ranking:
     scored: list[Scored]  # best first, the everyday pseudo-topic among them
     everyday: bool  # the message reads as an everyday, not a legal, question
     evidence: float  # the ranker's own best legal score: how much of the message the topics know
+    outside: float = 0.0  # the score of "a legal question the topics do not cover"
+    words: int = 0  # content words of the message (before the vocabulary's additions)
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Match:
-    intent: str  # "faq" | "report" | "status" | "chat" | "none"
+    intent: str  # "faq" | "outside" | "report" | "status" | "urgent" | "human" | "menu" | "rating" | "chat" | "none"
     topic: str | None = None
     score: float = 0.0
     candidates: tuple[Candidate, ...] = ()
@@ -272,8 +288,11 @@ class Matcher:
     def __init__(self, kb: KnowledgeBase, analyser: Analyser, index: TopicIndex, rules: IntentRules,
                  char_table: dict[int, str], cache_size: int = 4096, model: TextModel | None = None,
                  exact: Mapping[str, tuple[str, str]] | None = None, rating_words: Mapping[str, int] | None = None,
-                 topic_model: TextModel | None = None, corpus: TopicCorpus | None = None):
+                 topic_model: TextModel | None = None, corpus: TopicCorpus | None = None,
+                 vocabulary: Vocabulary | None = None, calibration: Calibration | None = None):
         self.kb = kb
+        self.calibration = calibration or Calibration.identity()
+        self.vocabulary = vocabulary or Vocabulary({}, {}, None)
         self.model = model
         self.topic_model = topic_model
         self.corpus = corpus
@@ -310,8 +329,11 @@ class Matcher:
         keywords = [norm(k) for topic in kb.topics.values() for k in topic.keywords]
         analyser.add_words([*userdict, *synonyms, *synonyms.values(), *keywords])
         everyday = read_word_list(dict_dir / "offtopic.txt")
+        outside_path = dict_dir / "outside.txt"
+        outside = read_word_list(outside_path) if outside_path.is_file() else []
         questions = [(topic.id, norm(q)) for topic in kb.topics.values() for q in topic.questions]
         questions += [(OFFTOPIC, norm(q)) for q in everyday]
+        questions += [(OUTSIDE, norm(q)) for q in outside]
         titles_keywords = [(t.id, norm(t.title + " " + " ".join(t.keywords))) for t in kb.topics.values()]
         first_pass = {w for _, t in (*questions, *titles_keywords) for w in analyser.analyse(t).tokens}
         analyser.lexicon = frozenset(first_pass | set(userdict) | set(synonyms.values()))
@@ -340,19 +362,23 @@ class Matcher:
         model, exact, rating_words, none = None, {}, {}, []
         intents_dir = dict_dir.parent / "intents"
         if intents_dir.is_dir():
-            rows = training_rows(kb, intents_dir, compact)
+            rows = training_rows(kb, intents_dir, compact, outside)
             model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
             # A message that is word for word one of the examples takes that example's label.
             exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
             none = [r.text for r in rows if r.intent == "none"]
-        topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact)
+        topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact, outside)
         topic_model = load_or_train(topic_texts, topic_labels, cache_dir(), "topics", MIN_DF, np.float32)
         extra = [(q, t.id) for t in kb.topics.values() for p in t.points for q in p.questions]
         corpus = TopicCorpus(asked, always, topic_keywords, background,
                              (*extra, *((q, OFFTOPIC) for q in none)))
+        vocabulary_path = dict_dir / "vocabulary.tsv"
+        vocabulary = Vocabulary.from_rows(
+            ((word, topic) for word, topic, _ in (read_rows(vocabulary_path) if vocabulary_path.is_file() else [])),
+            {t.id: norm(t.title) for t in kb.topics.values()}, compact)
         matcher = cls(kb, analyser, index, rules, char_table, cache_size, model, exact, rating_words,
-                      topic_model, corpus)
+                      topic_model, corpus, vocabulary, Calibration.load(dict_dir / "calibration.tsv"))
         cache.save(analyser.memo)  # the point index above analysed through the cache too
         analyser.memo = None
         return matcher
@@ -385,20 +411,34 @@ class Matcher:
     def rank(self, text: str) -> list[Scored]:
         """Every topic with evidence for this text, best first (no intent rules)."""
         cleaned = textnorm.clean(textnorm.fold(text[:MAX_CHARS], self.char_table))
-        return self._ranked(self.analyser.analyse(cleaned), cleaned.replace(" ", "")).scored
+        return self._ranked(cleaned).scored
 
-    def _ranked(self, analysed: Analysed, compact: str, grams: Counter[str] | None = None) -> Ranking:
+    def _ranked(self, cleaned: str, grams: Counter[str] | None = None) -> Ranking:
         """The ranker's topics, re-scored with the topic model (bot/matching/topicmodel.py), and
         whether the message reads as an everyday question: the ranker's pseudo-topic of everyday
         questions comes close to its best topic, or the model finds everyday questions likelier
-        than all the topics together."""
+        than all the topics together. Concrete words of the vocabulary (bot/matching/vocabulary.py)
+        add their topics' titles to what both read."""
+        compact = cleaned.replace(" ", "")
+        augmented = self.vocabulary.augment(cleaned, compact)
+        words = len(self._analysed(cleaned).tokens)
+        if augmented != cleaned:
+            analysed = self.analyser.analyse(augmented)
+            compact, grams = augmented.replace(" ", ""), None
+        else:
+            analysed = self._analysed(cleaned)
         ranked = self.index.rank(analysed)
-        legal = next((s.score for s in ranked if s.topic != OFFTOPIC), 0.0)
+        legal = next((s.score for s in ranked if s.topic not in PSEUDO), 0.0)
         everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
         if self.topic_model is None or not ranked or not compact or ranked[0].score >= RANKER_SURE_AT:
-            return Ranking(ranked, everyday and bool(ranked), legal)  # a sure ranker is not re-scored
+            outside = next((s.score for s in ranked if s.topic == OUTSIDE), 0.0)  # a sure ranker is not re-scored
+            return Ranking(ranked, everyday and bool(ranked), legal, outside, words)
         probs = self.topic_model.proba_of(grams if grams is not None else Counter(features(compact)))
-        return Ranking(combine(ranked, probs), everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal)
+        if OUTSIDE in probs:
+            probs = {**probs, OUTSIDE: probs[OUTSIDE] * OUTSIDE_WEIGHT}
+        scored = combine(ranked, probs)
+        outside = next((s.score for s in scored if s.topic == OUTSIDE), 0.0)
+        return Ranking(scored, everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal, outside, words)
 
     def _match(self, text: str) -> Match:
         folded = textnorm.fold(text, self.char_table)
@@ -410,7 +450,7 @@ class Matcher:
         urgent = self._urgent(probs)
         if urgent is not None:
             kind, p = urgent
-            ranked = self._ranked(self.analyser.analyse(cleaned), compact, grams).scored
+            ranked = self._ranked(cleaned, grams).scored
             top = _candidates(ranked)
             return Match("urgent", top[0].topic if top else None, p, top, urgent_kind=kind, confidence=p)
         if ticket_id or (compact and self.rules.is_status(compact)):
@@ -443,14 +483,14 @@ class Matcher:
         if learned in ("human", "menu") and probs[learned] < MAJORITY:
             # Not even a majority for "a person" or "the menu", and the ranker sure of a legal topic:
             # answer the question (the answer names where to go, 12348 among them).
-            ranking = self._ranked(self._analysed(cleaned), compact, grams)
-            legal = next((s for s in ranking.scored if s.topic != OFFTOPIC), None)
+            ranking = self._ranked(cleaned, grams)
+            legal = next((s for s in ranking.scored if s.topic not in PSEUDO), None)
             if legal is not None and legal.score >= SURE_AT:
                 learned = None
         if learned in ("status", "human", "menu"):
             return Match(learned, score=probs[learned], confidence=probs[learned])
         if ranking is None:
-            ranking = self._ranked(self._analysed(cleaned), compact, grams)
+            ranking = self._ranked(cleaned, grams)
         ranked = ranking.scored
         if learned == "none":
             top = _candidates(ranked)
@@ -496,7 +536,7 @@ class Matcher:
 
     def _report(self, rest: str, confidence: float) -> Match:
         """A report; the rest of the message names its topic when it clearly does."""
-        ranked = self._ranked(self.analyser.analyse(rest.strip()), rest.replace(" ", "")).scored
+        ranked = self._ranked(rest.strip()).scored
         candidates = _candidates(ranked)
         lead = candidates[0].score - candidates[1].score if len(candidates) > 1 else 1.0
         clear = bool(candidates) and candidates[0].score >= REPORT_TOPIC_AT and lead >= MARGIN
@@ -506,23 +546,35 @@ class Matcher:
 
     def _decide(self, ranking: Ranking, compact: str) -> Match:
         candidates = _candidates(ranking.scored)
+        top = candidates[0].score if candidates else 0.0
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        if candidates and top < SURE_AT and (ranking.everyday or self.rules.is_offtopic(compact)):
+            return Match("none", None, top, candidates, confidence=1.0)  # plainly everyday, not law
+        if ranking.outside >= max(top, OUTSIDE_AT) and top < SURE_AT:
+            # A legal question, but none of ours: say so and offer a person, never a wrong topic.
+            return Match("outside", None, top, candidates, confidence=ranking.outside)
         if not candidates:
             return Match("none")
-        top = candidates[0].score
-        second = candidates[1].score if len(candidates) > 1 else 0.0
         if ranking.evidence < REJECT_BELOW:  # the ranker's scale: the model's doubt makes a menu, not a "none"
             return Match("none", None, top, candidates)
-        if top < SURE_AT and (ranking.everyday or self.rules.is_offtopic(compact)):
-            return Match("none", None, top, candidates, confidence=1.0)  # plainly everyday, not law
-        confident = top >= SURE_AT or (top >= ANSWER_AT and top - second >= MARGIN)
-        if not confident:  # offer only candidates that are each plausible for this message
-            candidates = tuple(c for c in candidates if c.score >= top * PLAUSIBLE_SHARE)
-            confident = len(candidates) < 2
-        return Match("faq", candidates[0].topic, top, candidates, ambiguous=not confident)
+        likely = self.calibration.probability
+        if ranking.words <= VAGUE_WORDS and top < SURE_AT:
+            # "合同", "房子的事": too few words to be sure of anything (the calibration was fitted on
+            # whole questions): ask which one is meant, among the leading candidates.
+            options = tuple(c for c in candidates if c.score >= top * VAGUE_SHARE)
+            return Match("faq", options[0].topic, top, options, ambiguous=True, confidence=likely(top))
+        if top >= SURE_AT or (likely(top) >= ANSWER_P and top - second >= MARGIN):
+            return Match("faq", candidates[0].topic, top, candidates, confidence=likely(top))
+        # Not sure enough to answer: offer only candidates that are each plausible for this message
+        # (one is a "did you mean"), or none at all (the villager is offered a person).
+        plausible = tuple(c for c in candidates if likely(c.score) >= PLAUSIBLE_P and c.score >= top * PLAUSIBLE_SHARE)
+        if not plausible:
+            return Match("none", None, top, candidates)
+        return Match("faq", plausible[0].topic, top, plausible, ambiguous=True, confidence=likely(top))
 
 
 def _candidates(ranked: list[Scored]) -> tuple[Candidate, ...]:
-    topics = (s for s in ranked if s.topic != OFFTOPIC)
+    topics = (s for s in ranked if s.topic not in PSEUDO)
     return tuple(Candidate(s.topic, min(1.0, max(0.0, s.score))) for s, _ in zip(topics, range(MAX_CANDIDATES)))
 
 

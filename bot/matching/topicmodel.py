@@ -25,7 +25,7 @@ scores and the model's ``OFFTOPIC`` probability, not from the interpolated score
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 
 from bot.matching.classifier import TextModel, train
@@ -33,6 +33,8 @@ from bot.matching.kb import KnowledgeBase
 from bot.matching.ranking import Analysed, Scored, TopicIndex
 
 OFFTOPIC = "(offtopic)"  # the pseudo-topic of everyday questions, in the ranker and in the model
+OUTSIDE = "(outside)"  # legal questions the topics do not cover (knowledge/dict/outside.txt), likewise
+PSEUDO = frozenset({OFFTOPIC, OUTSIDE})  # entries of the ranking that are no topic to answer with
 LEARNED_SHARE = 0.7  # best top-1 of ``tune_share`` (5 folds, 2026-12-04: 87.7% vs 78.1% ranker alone)
 RANKER_SURE_AT = 0.70  # the matcher's SURE_AT: a ranker this sure is answered directly, not re-scored
 MODEL_EXTRA = 3  # the model's likeliest topics join the ranker's candidates
@@ -40,11 +42,12 @@ MIN_DF = 2  # n-grams of one phrasing only are dropped (same accuracy, half the 
 SHARE_GRID = tuple(round(0.1 * i, 1) for i in range(11))
 
 
-def topic_examples(kb: KnowledgeBase, everyday: Iterable[str],
-                   compact: Callable[[str], str]) -> tuple[list[str], list[str]]:
-    """(texts, labels) of the topic model: topic and point phrasings, everyday questions."""
+def topic_examples(kb: KnowledgeBase, everyday: Iterable[str], compact: Callable[[str], str],
+                   outside: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """(texts, labels) of the topic model: topic and point phrasings, everyday questions, legal
+    questions outside the topics."""
     rows = [(q, t.id) for t in kb.topics.values() for q in (*t.questions, *(q for p in t.points for q in p.questions))]
-    return unique_examples([*rows, *((q, OFFTOPIC) for q in everyday)], compact)
+    return unique_examples([*rows, *((q, OFFTOPIC) for q in everyday), *((q, OUTSIDE) for q in outside)], compact)
 
 
 def unique_examples(rows: Iterable[tuple[str, str]], compact: Callable[[str], str],
@@ -83,6 +86,47 @@ class ShareFigures:
     everyday_kept: float  # held-out everyday questions whose best entry is still the pseudo-topic
 
 
+def held_out(
+    questions: Sequence[tuple[str, str, Analysed]],
+    always: Sequence[tuple[str, Analysed]],
+    keywords: Mapping[str, Sequence[Analysed]],
+    background: Sequence[tuple[str, Analysed]],
+    generality: Callable[[str], float],
+    extra: Sequence[tuple[str, str]],
+    compact: Callable[[str], str],
+    folds: int = 5,
+    seed: int = 7,
+) -> Iterator[tuple[str, list[Scored], dict[str, float]]]:
+    """(label, ranker's ranking, model's probabilities) of every question, asked while held out.
+
+    ``questions`` are the ranker's askable phrasings (topic, text, analysis): the topics' questions
+    and the pseudo-topics' ones. In each fold a fifth of every label's questions is held out of both
+    the ranker's index and the model's training, and asked. ``always`` (each topic's title with its
+    keywords) stays in the index; ``extra`` are the model's other (text, label) examples (the
+    points' phrasings, ``none.txt``), which always train unless they repeat a held-out question.
+    """
+    rng = random.Random(seed)
+    fold_of = [0] * len(questions)
+    by_topic: dict[str, list[int]] = {}
+    for i, (topic, _, _) in enumerate(questions):
+        by_topic.setdefault(topic, []).append(i)
+    for indexes in by_topic.values():
+        rng.shuffle(indexes)
+        for n, i in enumerate(indexes):
+            fold_of[i] = n % folds
+    for fold in range(folds):
+        held = [i for i in range(len(questions)) if fold_of[i] == fold]
+        kept = [i for i in range(len(questions)) if fold_of[i] != fold]
+        index = TopicIndex([*((questions[i][0], questions[i][2]) for i in kept), *always], keywords,
+                           background, generality)
+        held_texts = {compact(questions[i][1]) for i in held}
+        rows = [*((questions[i][1], questions[i][0]) for i in kept), *extra]
+        model: TextModel = train(*unique_examples(rows, compact, held_texts), min_df=MIN_DF)
+        for i in held:
+            topic, text, analysed = questions[i]
+            yield topic, index.rank(analysed), model.proba(compact(text))
+
+
 def tune_share(
     questions: Sequence[tuple[str, str, Analysed]],
     always: Sequence[tuple[str, Analysed]],
@@ -94,48 +138,22 @@ def tune_share(
     folds: int = 5,
     seed: int = 7,
 ) -> list[ShareFigures]:
-    """Top-1 and top-3 of ``combine`` for each share on the grid, by ``folds``-fold cross-validation.
-
-    ``questions`` are the ranker's askable phrasings (topic, text, analysis): the topics' questions
-    and the everyday ones. In each fold a fifth of every topic's questions is held out of both the
-    ranker's index and the model's training, and asked. ``always`` (each topic's title with its
-    keywords) stays in the index; ``extra`` are the model's other (text, label) examples (the
-    points' phrasings, ``none.txt``), which always train unless they repeat a held-out question.
-    The model's examples are then those of ``topic_examples``, less the held-out questions.
-    """
-    rng = random.Random(seed)
-    fold_of = [0] * len(questions)
-    by_topic: dict[str, list[int]] = {}
-    for i, (topic, _, _) in enumerate(questions):
-        by_topic.setdefault(topic, []).append(i)
-    for indexes in by_topic.values():
-        rng.shuffle(indexes)
-        for n, i in enumerate(indexes):
-            fold_of[i] = n % folds
-    hits = {share: [0, 0, 0, 0] for share in SHARE_GRID}  # top1, top3, everyday kept, everyday asked
+    """Top-1 and top-3 of ``combine`` for each share on the grid, by ``folds``-fold cross-validation
+    (``held_out``). The model's examples are those of ``topic_examples``, less the held-out questions."""
+    hits = {share: [0, 0, 0, 0] for share in SHARE_GRID}  # top1, top3, pseudo-topic kept, pseudo asked
     asked = 0
-    for fold in range(folds):
-        held = [i for i in range(len(questions)) if fold_of[i] == fold]
-        kept = [i for i in range(len(questions)) if fold_of[i] != fold]
-        index = TopicIndex([*((questions[i][0], questions[i][2]) for i in kept), *always], keywords,
-                           background, generality)
-        held_texts = {compact(questions[i][1]) for i in held}
-        rows = [*((questions[i][1], questions[i][0]) for i in kept), *extra]
-        model: TextModel = train(*unique_examples(rows, compact, held_texts), min_df=MIN_DF)
-        for i in held:
-            topic, text, analysed = questions[i]
-            ranked = index.rank(analysed)
-            probs = model.proba(compact(text))
-            asked += topic != OFFTOPIC
-            for share in SHARE_GRID:
-                order = [s.topic for s in combine(ranked, probs, share)]
-                row = hits[share]
-                if topic == OFFTOPIC:
-                    row[3] += 1
-                    row[2] += bool(order) and order[0] == OFFTOPIC
-                else:
-                    topics = [t for t in order if t != OFFTOPIC]
-                    row[0] += bool(topics) and topics[0] == topic
-                    row[1] += topic in topics[:3]
+    for topic, ranked, probs in held_out(questions, always, keywords, background, generality, extra, compact,
+                                         folds, seed):
+        asked += topic not in PSEUDO
+        for share in SHARE_GRID:
+            order = [s.topic for s in combine(ranked, probs, share)]
+            row = hits[share]
+            if topic in PSEUDO:
+                row[3] += 1
+                row[2] += bool(order) and order[0] == topic
+            else:
+                topics = [t for t in order if t not in PSEUDO]
+                row[0] += bool(topics) and topics[0] == topic
+                row[1] += topic in topics[:3]
     return [ShareFigures(share, row[0] / max(asked, 1), row[1] / max(asked, 1), row[2] / max(row[3], 1))
             for share, row in hits.items()]

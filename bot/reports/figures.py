@@ -4,7 +4,10 @@ Used by the console's ``/staff/stats`` and by ``pufabot report``. ``compute`` is
 counter days in, figures out); ``build_report`` gathers the inputs from the dispute facade and the
 bot's counters. Definitions (each count is attributed to the period of its own event):
 
-- 受理纠纷件数 ``received``: tickets created in the period.
+- 受理纠纷件数 ``received``: tickets created in the period, less consultations.
+- 转人工法律咨询件数 ``consult_received``: legal questions villagers handed to a person (tickets of
+  kind ``consult``, handlers/consult.py) created in the period. They count in 接待咨询 when staff
+  answer, in 响应率 and 满意率, and never in 受理纠纷, 化解, 调解率, 解决率 or 风险隐患.
 - 接待咨询人次 ``consultations`` = questions the bot answered from the knowledge base (counter
   ``faq``) + villagers answered by staff (tickets whose first response — a delivered reply, a
   scheduled visit, mediation started or an outcome — falls in the period).
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 SUCCESS, FAILED = "调解成功", "调解不成"
+CONSULT = "consult"  # bot.disputes.tickets.CONSULT: a legal question handed to a person
 REFERRALS = ("转12345", "转司法所", "转法院", "转派出所")
 RISK_WORDS = ("打架", "打人", "动手", "动刀", "拿刀", "持刀", "杀人", "威胁", "报复", "寻死", "自杀", "轻生",
               "喝农药", "喝药", "跳楼", "上访", "闹事", "堵路", "聚集", "群体", "拼命", "放火", "烧房")
@@ -50,7 +54,7 @@ PAGE = 500
 # Column order and Chinese labels, shared by the page, the Markdown report and the CSV.
 LABELS = {
     "requests_total": "受理业务总量", "consultations": "接待咨询人次", "consultations_bot": "其中：智能问答",
-    "consultations_staff": "其中：工作人员答复", "received": "受理纠纷件数", "resolved": "化解纠纷件数",
+    "consultations_staff": "其中：工作人员答复", "consult_received": "转人工法律咨询件数", "received": "受理纠纷件数", "resolved": "化解纠纷件数",
     "mediation_rate": "调解率", "referred": "转办件数", "risks_found": "发现风险隐患",
     "risks_resolved": "化解风险隐患", "risks_referred": "移交风险隐患", "response_rate": "响应率",
     "solve_rate": "解决率", "satisfaction_rate": "满意率", "average_rating": "平均评分",
@@ -118,6 +122,7 @@ class Figures:
     received: int = 0
     consultations_bot: int = 0
     consultations_staff: int = 0
+    consult_received: int = 0
     resolved: int = 0
     failed: int = 0
     referred: int = 0
@@ -219,10 +224,16 @@ def compute(tickets: Iterable[Any], counter_days: dict[str, dict[str, int]], sta
     return f
 
 
+def _count_response(f: Figures, t: Any, now: float) -> None:
+    if t.first_response_at is not None or t.due_at <= now:
+        f.response_due += 1
+        f.responded_on_time += t.first_response_at is not None and t.first_response_at <= t.due_at
+
+
 def _count_ticket(f: Figures, t: Any, start: float, end: float, now: float) -> None:
     if _within(t.first_response_at, start, end):
         f.consultations_staff += 1
-    if _within(t.resolved_at, start, end):
+    if _within(t.resolved_at, start, end) and t.kind != CONSULT:
         f.resolved += t.outcome == SUCCESS
         f.failed += t.outcome == FAILED
         f.referred += t.outcome in REFERRALS
@@ -232,11 +243,13 @@ def _count_ticket(f: Figures, t: Any, start: float, end: float, now: float) -> N
         f.rating_sum += int(t.rating)
     if not _within(t.created_at, start, end):
         return
+    if t.kind == CONSULT:  # a question handed to a person: a consultation, not a dispute
+        f.consult_received += 1
+        _count_response(f, t, now)
+        return
     f.received += 1
     f.solved += t.outcome == SUCCESS or t.outcome in REFERRALS
-    if t.first_response_at is not None or t.due_at <= now:
-        f.response_due += 1
-        f.responded_on_time += t.first_response_at is not None and t.first_response_at <= t.due_at
+    _count_response(f, t, now)
     if is_risk(t):
         f.risks_found += 1
         f.risks_resolved += t.outcome == SUCCESS
@@ -316,7 +329,7 @@ def load_tickets(disputes: Disputes, start: float, end: float) -> list[Ticket]:
 
 def build_report(services: Services, period: Period, now: float | None = None) -> Report:
     """Gather tickets and counters for ``period`` and compose the report."""
-    from bot.disputes.tickets import KINDS
+    from bot.disputes.tickets import ALL_KINDS
 
     now = time.time() if now is None else now
     tz = services.config.posts.timezone
@@ -325,4 +338,4 @@ def build_report(services: Services, period: Period, now: float | None = None) -
     counter_days = services.counters.read_days(period.days())
     tickets = load_tickets(services.disputes, start, end)
     unanswered = services.counters.unanswered(limit=5000)
-    return compose(tickets, counter_days, unanswered, period, tz, services.config.bot.villages, KINDS, now)
+    return compose(tickets, counter_days, unanswered, period, tz, services.config.bot.villages, ALL_KINDS, now)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.console.charts import bar_chart, nice_max
 
@@ -56,17 +60,20 @@ def test_a_date_range_narrows_the_figures_and_bad_dates_fall_back_to_this_year(s
     assert res.status_code == 400 and "日期格式应为" in html and figure(html, "受理纠纷件数") == "1"
 
 
-def test_the_figures_download_as_csv_for_excel(staff_client: Any, new_ticket: Any) -> None:
-    new_ticket(village="西村", kind="wages")
-    res = staff_client().get("/staff/stats.csv?from=2026-01-01&to=2026-12-31")
+@pytest.mark.clock
+def test_the_figures_download_as_csv_for_excel(staff_client: Any, new_ticket: Any, services: Any) -> None:
+    ticket = new_ticket(village="西村", kind="wages")
+    now = datetime.fromtimestamp(ticket.created_at, ZoneInfo(services.config.posts.timezone))
+    year, month = now.year, f"{now.year}-{now.month:02d}"  # the year the ticket came in: any day, any year
+    res = staff_client().get(f"/staff/stats.csv?from={year}-01-01&to={year}-12-31")
     assert res.status_code == 200 and res.mimetype == "text/csv"
-    assert 'filename="figures-2026-01-01-2026-12-31.csv"' in res.headers["Content-Disposition"]
+    assert f'filename="figures-{year}-01-01-{year}-12-31.csv"' in res.headers["Content-Disposition"]
     text = res.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:4] == ["维度", "分组", "受理业务总量", "接待咨询人次"]
     scopes = {(r[0], r[1]): r for r in rows[1:]}
-    assert ("月份", "2026-12") in scopes and ("类型", "欠薪、劳务纠纷") in scopes
+    assert ("月份", month) in scopes and ("类型", "欠薪、劳务纠纷") in scopes
     received = rows[0].index("受理纠纷件数")
     assert scopes[("村", "西村")][received] == "1" and scopes[("村", "东村")][received] == "0"
 

@@ -9,6 +9,8 @@ import pytest
 
 from tests.posts.conftest import PUBLIC
 
+pytestmark = pytest.mark.clock  # the weekly post reads the wall clock: tests/test_any_day.py moves it
+
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
 
 

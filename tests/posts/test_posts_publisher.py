@@ -14,6 +14,8 @@ from bot.posts import Posts
 from bot.posts.library import Library
 from tests.posts.conftest import PUBLIC, at
 
+pytestmark = pytest.mark.clock  # the weekly post reads the wall clock: tests/test_any_day.py moves it
+
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
 
 MONDAY = "2026-03-02"  # an everyday week (no campaign)

@@ -13,6 +13,8 @@ from bot.reports.figures import Period, build_report
 from tests.conftest import TOKEN, flask_transport
 from tests.posts.conftest import at
 
+pytestmark = pytest.mark.clock  # the weekly post reads the wall clock: tests/test_any_day.py moves it
+
 MONDAY = "2026-03-02"
 
 
