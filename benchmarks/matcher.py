@@ -36,6 +36,7 @@ from benchmarks.webhook import machine  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "knowledge" / "dev-questions.jsonl"
 DEV_INTENTS = ROOT.parent / "shared" / "knowledge" / "dev-intents.jsonl"
+DEV_REAL = ROOT.parent / "shared" / "knowledge" / "dev-real.jsonl"
 EMERGENCY_NUMBERS = {"fraud-now": "110", "violence-now": "110", "child-danger": "110", "threat": "110",
                      "injury": "120", "self-harm": "12356"}
 OWN = ROOT / "tests" / "fixtures" / "villager-questions.jsonl"
@@ -140,12 +141,52 @@ def intent_figures(path: Path) -> None:
           + ", ".join(f"{kind} {number}@{places[kind]}" for kind, number in EMERGENCY_NUMBERS.items()))
 
 
+def real_figures(path: Path) -> dict[str, Any]:
+    """Real consultations people wrote (rows with ``topic`` and maybe ``alt``, or no topic when out of
+    scope): top-1 and top-3 in scope (the labelled topic or its alternative), out of scope answered
+    with a topic, what the rest got, and every urgent reply (each must be a true emergency)."""
+    from bot.matching.evaluate import load_rows
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import Matcher
+
+    matcher = Matcher.build(KnowledgeBase.load(), cache_size=0)
+    rows = load_rows(path)
+    inside = [r for r in rows if r.get("topic")]
+    outside = [r for r in rows if not r.get("topic")]
+    top1 = top3 = direct_wrong = 0
+    got: dict[str, int] = {}
+    urgent: list[str] = []
+    for row in inside:
+        found = matcher.match(row["q"])
+        right = {row["topic"], row.get("alt")} - {None}
+        top1 += found.topic in right
+        top3 += found.intent in ("faq", "report") and bool(right & {c.topic for c in found.candidates})
+        direct_wrong += found.intent == "faq" and not found.ambiguous and found.topic not in right
+        got[found.intent] = got.get(found.intent, 0) + 1
+        if found.intent == "urgent":
+            urgent.append(f"{found.urgent_kind}: {row['q'][:40]}")
+    answered = 0
+    got_outside: dict[str, int] = {}
+    for row in outside:
+        found = matcher.match(row["q"])
+        answered += found.topic is not None
+        got_outside[found.intent] = got_outside.get(found.intent, 0) + 1
+        if found.intent == "urgent":
+            urgent.append(f"{found.urgent_kind}: {row['q'][:40]}")
+    n, m = max(len(inside), 1), max(len(outside), 1)
+    return {"in_scope": len(inside), "top1": top1 / n, "top3": top3 / n, "answered_directly_wrong": direct_wrong / n,
+            "in_scope_intents": got, "out_of_scope": len(outside), "out_of_scope_answered": answered / m,
+            "out_of_scope_intents": got_outside, "urgent_replies": urgent}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=Path, default=DEV if DEV.exists() else OWN)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--intents", type=Path, default=DEV_INTENTS if DEV_INTENTS.exists() else OWN,
                         help="labelled messages for the per-intent figures")
+    parser.add_argument("--real", type=Path, default=DEV_REAL,
+                        help="real consultations (skipped when the file is absent)")
     args = parser.parse_args()
 
     from bot.matching.kb import KnowledgeBase
@@ -168,6 +209,15 @@ def main() -> None:
                        ("report/status intent", "intent")):
         print(f"  {label:32}{getattr(ours, key):>9.1%}{getattr(baseline, key):>9.1%}")
     intent_figures(args.intents)
+    if args.real.exists():
+        real = real_figures(args.real)
+        print(f"real consultations {args.real} ({real['in_scope']} in scope, {real['out_of_scope']} out of scope):")
+        print(f"  in scope: top-1 {real['top1']:.1%} (target ≥ 90%), top-3 {real['top3']:.1%} (≥ 97%), "
+              f"answered directly with a wrong topic {real['answered_directly_wrong']:.1%}; got {real['in_scope_intents']}")
+        print(f"  out of scope answered with a topic {real['out_of_scope_answered']:.1%} (target ≤ 10%); "
+              f"got {real['out_of_scope_intents']}")
+        print(f"  urgent replies ({len(real['urgent_replies'])}, each must be a true emergency): "
+              + "; ".join(real["urgent_replies"]))
     replies = reply_figures()
     print(f"replies on the points' own phrasings, held out one at a time ({replies['held_out_questions']} questions, "
           f"{replies['topics_with_points']} of {replies['topics']} topics have points):")

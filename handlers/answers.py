@@ -11,10 +11,12 @@ that conversation).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
+from bot.matching.questions import split as split_questions
 from bot.wechat.context import Context
 from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
@@ -28,6 +30,7 @@ DETAIL = frozenset({"详细", "详情", "完整说明", "看详细", "详细说�
 LAWS = frozenset({"法条", "法律原文", "原文", "看法条", "法律条文", "条文"})
 MEDIATE = frozenset({"调解", "请求调解", "要调解", "我要调解", "帮忙调解", "申请调解"})
 MAX_LAWS_CHARS = 600  # about one phone screen and a half; also held to WeChat's 2048 bytes
+MAX_ECHO_CHARS = 40  # of the other question, named back to the villager
 MIN_QUOTE_CHARS = 40  # a quote cut shorter than this says nothing: leave it out instead
 _IGNORED = re.compile(r"[\s「」『』“”\"'‘’。，,.!！?？~～、:：()（）【】\[\]]+")
 
@@ -47,12 +50,43 @@ def short_reply(topic: Topic, point: Point | None, texts: Texts) -> str:
 
 
 def answer(ctx: Context, topic_id: str, question: str = "") -> str:
-    """The short answer to ``question`` about ``topic_id``; the next message may pick a choice."""
+    """The short answer to ``question`` about ``topic_id``; the next message may pick a choice.
+
+    A message that asks several things (bot/matching/questions.py) is answered for the question the
+    chosen point answers; the next question that another point or topic answers is named at the end
+    and answered on 「接着问」."""
     topic = ctx.services.kb.topics[topic_id]
     ctx.count("faq", topic_id)
     point = ctx.services.matcher.match_point(topic_id, question) if question else None
-    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "")
-    return short_reply(topic, point, ctx.texts)
+    other = other_question(ctx, topic_id, point, question)
+    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "", more=list(other))
+    reply = short_reply(topic, point, ctx.texts)
+    if not other:
+        return reply
+    key = "answer_other_question" if other[1] else "answer_other_unknown"
+    return _fits(reply, ctx.texts.get(key, question=other[0][:MAX_ECHO_CHARS]))
+
+
+def other_question(ctx: Context, topic_id: str, point: Point | None, question: str) -> tuple[str, ...]:
+    """(words, topic, point) of the first question of ``question`` (when it asks several) that this
+    answer does not answer: another point of the same topic, or another topic the matcher is sure of."""
+    parts = split_questions(question)
+    if len(parts) < 2:
+        return ()
+    matcher = ctx.services.matcher
+    answered = point.id if point is not None else None
+    for part in parts:
+        own = matcher.match_point(topic_id, part)
+        if own is not None and own.id == answered:
+            continue
+        found = matcher.match(part)
+        if found.intent == "faq" and found.topic and found.topic != topic_id and not found.ambiguous:
+            return part, found.topic, ""  # another topic answers it
+        if own is not None:
+            return part, topic_id, own.id  # another point of this topic answers it
+        if found.topic != topic_id:
+            return part, "", ""  # nothing answers it reliably: a person may
+    return ()
 
 
 def follow_up(message: Message, ctx: Context) -> HandlerResult:
@@ -68,6 +102,19 @@ def follow_up(message: Message, ctx: Context) -> HandlerResult:
     if topic is not None and word in LAWS:
         ctx.set_state(**state)
         return laws_reply(ctx, topic, topic.point(state.get("point") or ""))
+    more = state.get("more") or []
+    if len(more) == 3 and more[1] in ctx.services.kb.topics and word in ctx.texts.get("answer_other_words").split():
+        words, other_topic, point_id = (str(x) for x in more)
+        ctx.count("faq", other_topic)
+        chosen = ctx.services.kb.topics[other_topic]
+        point = chosen.point(point_id) if point_id else ctx.services.matcher.match_point(other_topic, words)
+        ctx.set_state(flow=FLOW, topic=other_topic, point=point.id if point else "")
+        return short_reply(chosen, point, ctx.texts)
+    if len(more) == 3 and not more[1] and word in ctx.texts.get("answer_handover_words").split():
+        from handlers import consult
+
+        offer = hashlib.sha256(str(more[0]).encode()).hexdigest()[:12]  # a retry makes no second ticket
+        return consult.hand_over(ctx, str(more[0]), offer)
     if topic is not None and word in MEDIATE:
         from handlers import dispute
 

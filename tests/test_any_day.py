@@ -26,11 +26,10 @@ MOVED_CLOCKS = {
 
 
 @pytest.mark.parametrize("moved_to", MOVED_CLOCKS.values(), ids=MOVED_CLOCKS.keys())
-def test_the_clock_dependent_tests_pass_with_the_clock_moved(moved_to: str, tmp_path: Path) -> None:
+def test_the_clock_dependent_tests_pass_with_the_clock_moved(moved_to: str) -> None:
     env = {**os.environ, "PUFABOT_TEST_NOW": moved_to}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "clock", "-q", "-p", "no:cacheprovider", "--timeout", "120",
-         "-o", f"cache_dir={tmp_path}"],
+        [sys.executable, "-m", "pytest", "-m", "clock", "-q", "-p", "no:cacheprovider", "--timeout", "120"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])

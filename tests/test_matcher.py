@@ -18,7 +18,7 @@ from bot.matching.matcher import MAX_CANDIDATES, Match, Matcher, load_tokenizer
 from bot.matching.evaluate import evaluate, load_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
-INTENTS = ("faq", "report", "status", "urgent", "human", "menu", "rating", "chat", "none")
+INTENTS = ("faq", "outside", "report", "status", "urgent", "human", "menu", "rating", "chat", "none")
 
 
 @pytest.fixture(scope="module")

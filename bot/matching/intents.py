@@ -20,6 +20,7 @@ class IntentRules:
     report: re.Pattern[str]
     question_before: re.Pattern[str]
     offtopic: re.Pattern[str]
+    vague: re.Pattern[str]
 
     @classmethod
     def load(cls, path: Path) -> IntentRules:
@@ -37,6 +38,7 @@ class IntentRules:
             report=_any(data["report"]["patterns"]),
             question_before=re.compile(data["report"]["question_before"]),
             offtopic=_any(data["offtopic"]["patterns"]),
+            vague=_any(data["vague"]["patterns"]),
         )
 
     def chat_kind(self, compact: str) -> str | None:
@@ -72,6 +74,10 @@ class IntentRules:
     def asks_about_procedure(self, compact: str) -> bool:
         """The message asks how mediation or reporting works (cost, time, effect, where, how)."""
         return _PROCEDURE_QUESTION.search(compact) is not None
+
+    def is_vague(self, compact: str) -> bool:
+        """Only a subject named ("孩子的事"): a legal question for a menu, nothing else."""
+        return self.vague.search(compact) is not None
 
     def is_offtopic(self, compact: str) -> bool:
         return self.offtopic.search(compact) is not None

@@ -158,6 +158,11 @@ def lint(directory: Path | None = None, today: dt.date | None = None) -> list[Li
             loaded[topic.id] = (path.name, topic)
     errors.extend(_lint_across(directory, loaded))
     errors.extend(_lint_citations(directory, loaded))
+    vocabulary_file = directory / "dict" / "vocabulary.tsv"
+    if vocabulary_file.is_file():
+        from bot.matching.vocabulary import lint as lint_vocabulary
+
+        errors.extend(LintError(where, "vocabulary", problem) for where, problem in lint_vocabulary(vocabulary_file, loaded))
     return errors
 
 

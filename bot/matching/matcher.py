@@ -28,7 +28,7 @@ import knowledge
 from bot.matching import textnorm
 from bot.matching.calibration import Calibration
 from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
-from bot.matching.examples import training_rows
+from bot.matching.examples import load_examples, training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
@@ -43,7 +43,7 @@ from bot.matching.vocabulary import Vocabulary, read_rows
 # held-out questions): answer directly at or above ANSWER_P with a clear margin; below, offer only the
 # candidates at or above PLAUSIBLE_P; with none, the villager is offered a person.
 ANSWER_P = 0.70
-PLAUSIBLE_P = 0.35
+PLAUSIBLE_P = 0.25
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
 SURE_AT = RANKER_SURE_AT  # 0.70: at or above, answer directly whatever the margin (and no re-scoring)
 REJECT_BELOW = 0.15  # below: not a legal question we know ("none")
@@ -103,6 +103,30 @@ class Ranking:
     evidence: float  # the ranker's own best legal score: how much of the message the topics know
     outside: float = 0.0  # the score of "a legal question the topics do not cover"
     words: int = 0  # content words of the message (before the vocabulary's additions)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message after the first stage (``Matcher.normalise``)."""
+
+    text: str  # as received (cut to MAX_CHARS)
+    folded: str  # simplified, half-width, lower case
+    cleaned: str  # without ticket ids and long numbers, punctuation as spaces
+    compact: str  # cleaned without spaces: what the learned models read
+    grams: Counter[str]  # the models' character n-grams of ``compact``
+    probs: Mapping[str, float]  # the intent model's probabilities ({} without a model or words)
+    ticket_id: str | None
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a message wants besides a legal answer (``Matcher.read_intent``)."""
+
+    name: str  # urgent | status | chat | rating | human | menu | report | none
+    confidence: float = 1.0  # the intent model's probability (1.0 for a rule)
+    detail: str = ""  # the urgent kind, the chat kind, or the text a report's topic is read from
+    rating: int | None = None
+    yields: bool = False  # a ranker sure of a legal topic answers instead
 
 
 @dataclass(frozen=True)
@@ -366,6 +390,10 @@ class Matcher:
             model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
             # A message that is word for word one of the examples takes that example's label.
             exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
+            # The intent files' own legal questions ("孩子的事", "报警一个月了没消息"), written as the
+            # negatives of urgent, status and human: word for word, they are questions for the topics.
+            exact.update({compact(e.text): ("faq", "") for e in load_examples(intents_dir)
+                          if e.intent == "faq" and compact(e.text) not in exact})
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
             none = [r.text for r in rows if r.intent == "none"]
         topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact, outside)
@@ -440,63 +468,90 @@ class Matcher:
         outside = next((s.score for s in scored if s.topic == OUTSIDE), 0.0)
         return Ranking(scored, everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal, outside, words)
 
+    # -- the pipeline: normalise → intent → candidates → calibrate → decide -------------------------
     def _match(self, text: str) -> Match:
+        said = self.normalise(text)
+        intent = self.read_intent(said)
+        return self.decide(intent, said)
+
+    def normalise(self, text: str) -> Said:
+        """Stage 1: fold (traditional, full-width, case), drop ticket ids and phone numbers, cut."""
         folded = textnorm.fold(text, self.char_table)
-        ticket_id = textnorm.find_ticket_id(folded)
         cleaned = self._cleaned(folded)
         compact = cleaned.replace(" ", "")
         grams = Counter(features(compact)) if compact else Counter()
         probs = self.model.proba_of(grams) if self.model is not None and compact else {}
-        urgent = self._urgent(probs)
+        return Said(text, folded, cleaned, compact, grams, probs, textnorm.find_ticket_id(folded))
+
+    def read_intent(self, said: Said) -> Intent | None:
+        """Stage 2: what the villager wants besides a legal answer (None: a question for the topics).
+        Rules first (they are exact), then the learned intent model above its tuned thresholds."""
+        known = self.exact.get(said.compact)
+        if (known is not None and known[0] == "faq") or (self.rules.is_vague(said.compact)
+                                                         and not self.rules.is_status(said.compact)):
+            return None
+        urgent = self._urgent(said.probs)
         if urgent is not None:
-            kind, p = urgent
-            ranked = self._ranked(cleaned, grams).scored
-            top = _candidates(ranked)
-            return Match("urgent", top[0].topic if top else None, p, top, urgent_kind=kind, confidence=p)
-        if ticket_id or (compact and self.rules.is_status(compact)):
-            return Match("status", score=1.0, ticket_id=ticket_id, confidence=1.0)
-        if not compact or _ONLY_NUMBER.fullmatch(folded.strip()):
-            rating = self.rating(text) if not compact else None
+            return Intent("urgent", urgent[1], detail=urgent[0])
+        if said.ticket_id or (said.compact and self.rules.is_status(said.compact)):
+            return Intent("status")
+        if not said.compact or _ONLY_NUMBER.fullmatch(said.folded.strip()):
+            rating = self.rating(said.text) if not said.compact else None
             if rating is not None:  # "👍", "⭐⭐⭐⭐"
-                return Match("rating", rating=rating, score=1.0, confidence=1.0)
-            return Match("chat", score=1.0, chat=_empty_kind(folded))
-        chat = self.rules.chat_kind(compact)
-        if chat == "someone":  # "你好 有人吗": is a person there? Say who reads and when.
-            return Match("human", score=1.0, confidence=1.0)
-        if chat is not None:
-            return Match("chat", score=1.0, chat=chat, confidence=1.0)
-        rating = self.rating(text)
+                return Intent("rating", rating=rating)
+            return Intent("chat", detail=_empty_kind(said.folded))
+        chat = self.rules.chat_kind(said.compact)
+        if chat is not None:  # "你好 有人吗" is a person asked for: say who reads and when
+            return Intent("human") if chat == "someone" else Intent("chat", detail=chat)
+        rating = self.rating(said.text)
         if rating is not None:
-            return Match("rating", rating=rating, score=1.0, confidence=1.0)
-        span = self.rules.report_span(compact)
+            return Intent("rating", rating=rating)
+        span = self.rules.report_span(said.compact)
         if span is not None:
-            return self._report(compact[: span[0]] + " " + compact[span[1] :], 1.0)
-        known = self.exact.get(compact)
+            return Intent("report", detail=said.compact[: span[0]] + " " + said.compact[span[1] :])
         if known is not None:
-            return self._known(known, compact, cleaned)
-        learned = self._learned(probs)
-        if learned == "report" and self.rules.asks_about_procedure(compact):
-            learned = None  # "怎么申请调解", "调解要钱吗": a question about mediation, not a request
-        if learned == "report":
-            return self._report(cleaned, probs["report"])
-        ranking: Ranking | None = None
-        if learned in ("human", "menu") and probs[learned] < MAJORITY:
-            # Not even a majority for "a person" or "the menu", and the ranker sure of a legal topic:
-            # answer the question (the answer names where to go, 12348 among them).
-            ranking = self._ranked(cleaned, grams)
-            legal = next((s for s in ranking.scored if s.topic not in PSEUDO), None)
-            if legal is not None and legal.score >= SURE_AT:
-                learned = None
-        if learned in ("status", "human", "menu"):
-            return Match(learned, score=probs[learned], confidence=probs[learned])
-        if ranking is None:
-            ranking = self._ranked(cleaned, grams)
-        ranked = ranking.scored
-        if learned == "none":
-            top = _candidates(ranked)
-            if not top or top[0].score < SURE_AT:
-                return Match("none", None, top[0].score if top else 0.0, top, confidence=probs["none"])
-        return self._decide(ranking, compact)
+            return _known_intent(known, said.cleaned)
+        return self._learned_intent(said)
+
+    def _learned_intent(self, said: Said) -> Intent | None:
+        learned = self._learned(said.probs)
+        if learned is None:
+            return None
+        p = said.probs[learned]
+        if learned == "report":  # "怎么申请调解", "调解要钱吗": a question about mediation, not a request
+            return None if self.rules.asks_about_procedure(said.compact) else Intent("report", p, said.cleaned)
+        if learned == "status":
+            return Intent("status", p)
+        # Not even a majority for "a person" or "the menu", or a learned "none": a ranker sure of a
+        # legal topic overrules it (the answer names where to go, 12348 among them).
+        return Intent(learned, p, yields=learned == "none" or p < MAJORITY)
+
+    def decide(self, intent: Intent | None, said: Said) -> Match:
+        """Stages 3–5: the candidates (only when the intent needs them), their calibrated likelihood,
+        and the reply's kind."""
+        if intent is None:
+            return self._answer(self._ranked(said.cleaned, said.grams), said.compact)
+        if intent.name == "urgent":
+            top = _candidates(self._ranked(said.cleaned, said.grams).scored)
+            return Match("urgent", top[0].topic if top else None, intent.confidence, top,
+                         urgent_kind=intent.detail, confidence=intent.confidence)
+        if intent.name == "report":
+            return self._report(intent.detail, intent.confidence)
+        if intent.name == "chat":
+            return Match("chat", score=1.0, chat=intent.detail or "greeting", confidence=1.0)
+        if intent.name == "rating":
+            return Match("rating", rating=intent.rating, score=1.0, confidence=1.0)
+        if intent.name == "status":
+            return Match("status", score=intent.confidence, ticket_id=said.ticket_id, confidence=intent.confidence)
+        if not intent.yields:
+            return Match(intent.name, score=intent.confidence, confidence=intent.confidence)
+        ranking = self._ranked(said.cleaned, said.grams)
+        top = _candidates(ranking.scored)
+        if top and top[0].score >= SURE_AT:
+            return self._answer(ranking, said.compact)
+        if intent.name == "none":
+            return Match("none", None, top[0].score if top else 0.0, top, confidence=intent.confidence)
+        return Match(intent.name, score=intent.confidence, confidence=intent.confidence)
 
     def rating(self, text: str) -> int | None:
         """The satisfaction score 1–5 this message gives, if it gives one (see ``parse_rating``)."""
@@ -522,18 +577,6 @@ class Matcher:
         at = INTENT_AT.get(label)
         return label if at is not None and probs[label] >= at else None
 
-    def _known(self, known: tuple[str, str], compact: str, cleaned: str) -> Match:
-        intent, detail = known
-        if intent == "urgent":
-            return Match("urgent", urgent_kind=detail, score=1.0, confidence=1.0)
-        if intent == "report":
-            return self._report(cleaned, 1.0)
-        if intent == "chat":
-            return Match("chat", score=1.0, chat=detail or "greeting", confidence=1.0)
-        if intent == "rating" and detail.isdigit():
-            return Match("rating", rating=int(detail), score=1.0, confidence=1.0)
-        return Match(intent, score=1.0, confidence=1.0)
-
     def _report(self, rest: str, confidence: float) -> Match:
         """A report; the rest of the message names its topic when it clearly does."""
         ranked = self._ranked(rest.strip()).scored
@@ -544,7 +587,9 @@ class Matcher:
         return Match("report", best.topic if best else None, best.score if best else 0.0, candidates,
                      confidence=confidence)
 
-    def _decide(self, ranking: Ranking, compact: str) -> Match:
+    def _answer(self, ranking: Ranking, compact: str) -> Match:
+        """The legal answer's decision: no topic (everyday, outside, no evidence), a direct answer
+        when the calibrated likelihood is high and clear, a menu of plausible candidates, or none."""
         candidates = _candidates(ranking.scored)
         top = candidates[0].score if candidates else 0.0
         second = candidates[1].score if len(candidates) > 1 else 0.0
@@ -571,6 +616,20 @@ class Matcher:
         if not plausible:
             return Match("none", None, top, candidates)
         return Match("faq", plausible[0].topic, top, plausible, ambiguous=True, confidence=likely(top))
+
+
+def _known_intent(known: tuple[str, str], cleaned: str) -> Intent:
+    """The intent of a message that is word for word one of the intent examples."""
+    intent, detail = known
+    if intent == "urgent":
+        return Intent("urgent", 1.0, detail=detail)
+    if intent == "report":
+        return Intent("report", 1.0, detail=cleaned)
+    if intent == "chat":
+        return Intent("chat", detail=detail or "greeting")
+    if intent == "rating" and detail.isdigit():
+        return Intent("rating", rating=int(detail))
+    return Intent(intent)
 
 
 def _candidates(ranked: list[Scored]) -> tuple[Candidate, ...]:

@@ -69,21 +69,21 @@ def read_rows(path: Path) -> list[tuple[str, str, int]]:
     return rows
 
 
-def lint(path: Path, topic_ids: Iterable[str]) -> list[str]:
-    """Problems of a vocabulary file, as ``file:line: problem`` (``pufabot kb lint`` prints them)."""
+def lint(path: Path, topic_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """Problems of a vocabulary file, as (``file:line``, problem) (``pufabot kb lint`` prints them)."""
     known = set(topic_ids)
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for word, topic, number in read_rows(path):
         where = f"{path.name}:{number}"
         if not word or not topic:
-            problems.append(f"{where}: not 'word<TAB>topic-id'")
+            problems.append((where, "not 'word<TAB>topic-id'"))
         elif topic not in known:
-            problems.append(f"{where}: unknown topic {topic!r}")
+            problems.append((where, f"unknown topic {topic!r}"))
         elif len(word) < 2:
-            problems.append(f"{where}: {word!r} is too short to be evidence")
+            problems.append((where, f"{word!r} is too short to be evidence"))
         elif word in seen and seen[word] != topic:
-            problems.append(f"{where}: {word!r} is listed for both {seen[word]} and {topic}")
+            problems.append((where, f"{word!r} is listed for both {seen[word]} and {topic}"))
         else:
             seen.setdefault(word, topic)
     return problems
