@@ -18,6 +18,7 @@ import redis
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Config
+from bot.console import MIN_SECRET
 from bot.errors import StartupError
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,11 @@ def check_can_serve(config: Config, host: str, port: int) -> None:
     if not config.wechat.token:
         raise StartupError("config key wechat.token (environment WECHAT_TOKEN) is not set: WeChat signs every "
                            "push with the Token set in its console, and without it every push is refused")
+    secret = config.web.secret_key
+    if secret and len(secret) < MIN_SECRET:  # set, but too short to sign staff sessions: a mistake, not a choice
+        raise StartupError(f"config key web.secret_key (environment SECRET_KEY) has {len(secret)} characters; "
+                           f"the staff console needs at least {MIN_SECRET} (make one: python3 -c "
+                           "'import secrets; print(secrets.token_hex(32))')")
     ensure_port_free(host, port)
     ensure_redis_reachable(config)
 

@@ -59,7 +59,7 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     ctx.count("faq", topic_id)
     point = ctx.services.matcher.match_point(topic_id, question) if question else None
     other = other_question(ctx, topic_id, point, question)
-    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "", more=list(other))
+    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "", **({"more": list(other)} if other else {}))
     reply = short_reply(topic, point, ctx.texts)
     if not other:
         return reply

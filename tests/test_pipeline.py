@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.matching.calibration import evidence
 from bot.matching.matcher import SURE_AT, Intent, Matcher
 from bot.matching.questions import split
 
@@ -53,7 +54,8 @@ def test_the_candidates_stage_ranks_pseudo_topics_apart(matcher: Matcher) -> Non
 def test_decide_answers_offers_or_declines_by_the_calibrated_likelihood(matcher: Matcher) -> None:
     sure = matcher.decide(None, matcher.normalise("离婚冷静期多少天"))
     assert sure.intent == "faq" and not sure.ambiguous
-    assert sure.confidence == matcher.calibration.probability(sure.score)
+    second = sure.candidates[1].score if len(sure.candidates) > 1 else 0.0
+    assert sure.confidence == matcher.calibration.probability(evidence(sure.score, second))
     vague = matcher.decide(None, matcher.normalise("赔偿"))
     assert vague.ambiguous and len(vague.candidates) >= 2
 

@@ -33,11 +33,12 @@ def without_vocabulary(matcher: Matcher) -> Matcher:
 
 
 @pytest.mark.parametrize(("text", "topic"), CONCRETE)
-def test_a_concrete_thing_is_answered_with_its_topic_and_more_surely_than_without_the_list(
+def test_a_concrete_thing_leads_to_its_topic_and_more_surely_than_without_the_list(
         matcher: Matcher, without_vocabulary: Matcher, text: str, topic: str) -> None:
     found = matcher._match(text)  # uncached: the copy without the list must not share results
     bare = without_vocabulary._match(text)
-    assert (found.intent, found.topic, found.ambiguous) == ("faq", topic, False), found
+    assert (found.intent, found.topic) == ("faq", topic), found  # answered, or the one "did you mean"
+    assert found.ambiguous is False or len(found.candidates) == 1, found
     assert found.score > bare.score, (found, bare)
 
 

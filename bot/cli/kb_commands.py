@@ -33,6 +33,23 @@ def _matcher(directory: Path | None) -> Matcher:
     return Matcher.build(knowledge, directory / "dict" if directory else None)
 
 
+@kb.command("build")
+@_DIR
+def build_cmd(directory: Path | None) -> None:
+    """Train (or load) the models into the cache, so that `serve` and `worker` start in a second.
+
+    Run once per release and before every start (the systemd units' ExecStartPre): with the models
+    cached it takes about as long as a start; a corrupt cache file is trained again."""
+    import time
+
+    from bot.matching.matcher import cache_dir
+
+    started = time.perf_counter()
+    matcher = _matcher(directory)
+    matcher.match("老板跑了工钱不给咋整")
+    click.echo(f"ok: {len(matcher.kb.topics)} topics, models in {cache_dir()} ({time.perf_counter() - started:.1f} s)")
+
+
 @kb.command("lint")
 @_DIR
 def lint_cmd(directory: Path | None) -> None:
@@ -129,19 +146,20 @@ def eval_cmd(file: Path, as_json: bool, directory: Path | None) -> None:
 def _reliability_table(matcher: Matcher, rows: list[dict[str, object]]) -> str:
     """Accuracy by band of the best topic's score: a topic row is right when its topic comes first,
     an out-of-scope row whenever it has any topic (answering it is wrong)."""
-    from bot.matching.calibration import reliability
+    from bot.matching.calibration import evidence, reliability
 
     scored = []
     for row in rows:
         if row.get("intent"):
             continue
-        found = matcher.match(str(row["q"]))
-        if not found.candidates:
+        ranked = matcher.rank(str(row["q"]))
+        legal = [s for s in ranked if s.topic in matcher.kb.topics]
+        if not legal:
             continue
-        best = found.candidates[0]
-        scored.append((best.score, matcher.calibration.probability(best.score), best.topic == row.get("topic")))
-    lines = ["reliability (best topic's score → how often it is the right answer)",
-             f"{'score':>11}{'n':>6}{'right':>9}{'calibrated':>12}"]
+        x = evidence(legal[0].score, legal[1].score if len(legal) > 1 else 0.0)
+        scored.append((x, matcher.calibration.probability(x), legal[0].topic == row.get("topic")))
+    lines = ["reliability (best topic's evidence, 2·score − second → how often it is the right answer)",
+             f"{'evidence':>11}{'n':>6}{'right':>9}{'calibrated':>12}"]
     lines += [f"{b.low:>4.1f}–{b.high:<4.1f}{b.count:>8}{b.accuracy:>9.1%}{b.mean_probability:>12.1%}"
               for b in reliability(scored)]
     return "\n".join(lines)
@@ -154,7 +172,7 @@ def _reliability_table(matcher: Matcher, rows: list[dict[str, object]]) -> str:
 @_DIR
 def calibrate_cmd(folds: int, write: bool, directory: Path | None) -> None:
     """Fit the score → probability-right table on questions held out by cross-validation."""
-    from bot.matching.calibration import Calibration, reliability
+    from bot.matching.calibration import Calibration, evidence, reliability
     from bot.matching.topicmodel import LEARNED_SHARE, PSEUDO, combine, held_out
 
     import knowledge
@@ -167,12 +185,13 @@ def calibrate_cmd(folds: int, write: bool, directory: Path | None) -> None:
     pairs = []
     for label, ranked, probs in held_out(corpus.questions, corpus.always, corpus.keywords, corpus.background,
                                          matcher.analyser.generality, corpus.model_extra, matcher.compact, folds):
-        best = next((s for s in combine(ranked, probs, LEARNED_SHARE) if s.topic not in PSEUDO), None)
-        if best is not None:
-            pairs.append((min(1.0, best.score), best.topic == label))
+        legal = [s for s in combine(ranked, probs, LEARNED_SHARE) if s.topic not in PSEUDO]
+        if legal:
+            second = legal[1].score if len(legal) > 1 else 0.0
+            pairs.append((evidence(min(1.0, legal[0].score), min(1.0, second)), legal[0].topic == label))
     fitted = Calibration.fit(pairs)
     click.echo(f"{len(pairs)} held-out questions ({folds}-fold), {sum(c for _, c in pairs)} answered right")
-    click.echo(f"{'score':>11}{'n':>6}{'right':>9}{'calibrated':>12}")
+    click.echo(f"{'evidence':>11}{'n':>6}{'right':>9}{'calibrated':>12}")
     for band in reliability([(s, fitted.probability(s), c) for s, c in pairs]):
         click.echo(f"{band.low:>4.1f}–{band.high:<4.1f}{band.count:>8}{band.accuracy:>9.1%}{band.mean_probability:>12.1%}")
     if write:

@@ -20,6 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import secrets
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,15 +82,17 @@ class TextModel:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        # A name of its own per writer: `serve` and `worker` training at once on a fresh install must
+        # not write into one temporary file; os.replace makes the finished file appear whole.
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp.npz")
         np.savez(tmp, idf=self.idf, coef=self.coef, intercept=self.intercept,
                  meta=np.array(json.dumps({"classes": self.classes, "vocabulary": self.vocabulary},
                                           ensure_ascii=False)))
-        tmp.replace(path)
+        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> TextModel:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as data:  # closed even when torn
             meta = json.loads(str(data["meta"]))
             return cls(tuple(meta["classes"]), meta["vocabulary"], data["idf"], data["coef"], data["intercept"])
 
@@ -130,8 +135,8 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path, name
     path = cache / f"{name}-{fingerprint(texts, labels, f'{name}|{min_df}|{np.dtype(dtype).name}')}.npz"
     try:
         model = TextModel.load(path)
-    except (OSError, ValueError, KeyError):
-        pass
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # missing, or torn (a crash mid-write before writes were atomic): train it again
     else:
         touch(path)
         return model

@@ -26,7 +26,7 @@ import numpy as np
 
 import knowledge
 from bot.matching import textnorm
-from bot.matching.calibration import Calibration
+from bot.matching.calibration import Calibration, evidence
 from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
 from bot.matching.examples import load_examples, training_rows
 from bot.matching.homophones import Homophones
@@ -39,9 +39,10 @@ from bot.matching.vocabulary import Vocabulary, read_rows
 
 # Decision thresholds on the blended score, tuned on the topics' own phrasings (leave-one-out)
 # and on hand-written villager questions, never on the held-out dev set.
-# Calibrated (bot/matching/calibration.py: the probability that the best topic is right, fitted on
-# held-out questions): answer directly at or above ANSWER_P with a clear margin; below, offer only the
-# candidates at or above PLAUSIBLE_P; with none, the villager is offered a person.
+# Calibrated (bot/matching/calibration.py: the probability that the best topic is right given its
+# score and lead, fitted on held-out questions): answer directly at or above ANSWER_P with a clear
+# margin; at or above PLAUSIBLE_P, a menu of the candidates close to the best; below, no topic (the
+# villager is offered a person).
 ANSWER_P = 0.70
 PLAUSIBLE_P = 0.25
 MARGIN = 0.06  # the best topic must lead the second by this much to be answered directly
@@ -167,9 +168,18 @@ class Match:
 
 
 def cache_dir() -> Path:
-    """Where jieba keeps its dictionary cache: $PUFABOT_CACHE_DIR, else the system temp dir."""
-    configured = os.environ.get("PUFABOT_CACHE_DIR")
-    return Path(configured) if configured else Path(tempfile.gettempdir()) / "pufabot"
+    """Where the models, jieba's dictionary and the analyses are cached between starts:
+    ``$PUFABOT_CACHE_DIR``; else systemd's ``$CACHE_DIRECTORY`` (the units' ``CacheDirectory=``: a
+    private /tmp is emptied at every restart, and a start that must train misses WeChat's 5 s);
+    else ``$XDG_CACHE_HOME/pufabot`` or ``~/.cache/pufabot``; else the system temp dir."""
+    configured = os.environ.get("PUFABOT_CACHE_DIR") or os.environ.get("CACHE_DIRECTORY", "").split(":")[0]
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "pufabot"
+    home = Path.home() if os.environ.get("HOME") else None
+    return home / ".cache" / "pufabot" if home is not None else Path(tempfile.gettempdir()) / "pufabot"
 
 
 def load_tokenizer(directory: Path | None = None) -> jieba.Tokenizer:
@@ -487,8 +497,7 @@ class Matcher:
         """Stage 2: what the villager wants besides a legal answer (None: a question for the topics).
         Rules first (they are exact), then the learned intent model above its tuned thresholds."""
         known = self.exact.get(said.compact)
-        if (known is not None and known[0] == "faq") or (self.rules.is_vague(said.compact)
-                                                         and not self.rules.is_status(said.compact)):
+        if (known is not None and known[0] == "faq") or self._vague(said.compact):
             return None
         urgent = self._urgent(said.probs)
         if urgent is not None:
@@ -513,6 +522,11 @@ class Matcher:
             return _known_intent(known, said.cleaned)
         return self._learned_intent(said)
 
+    def _vague(self, compact: str) -> bool:
+        """Only a subject named ("孩子的事"), and neither a status question nor a request to report."""
+        rules = self.rules
+        return rules.is_vague(compact) and not rules.is_status(compact) and rules.report_span(compact) is None
+
     def _learned_intent(self, said: Said) -> Intent | None:
         learned = self._learned(said.probs)
         if learned is None:
@@ -522,6 +536,8 @@ class Matcher:
             return None if self.rules.asks_about_procedure(said.compact) else Intent("report", p, said.cleaned)
         if learned == "status":
             return Intent("status", p)
+        if learned not in ("human", "menu", "none"):  # chat and rating are the rules' (exact) business
+            return None
         # Not even a majority for "a person" or "the menu", or a learned "none": a ranker sure of a
         # legal topic overrules it (the answer names where to go, 12348 among them).
         return Intent(learned, p, yields=learned == "none" or p < MAJORITY)
@@ -602,20 +618,19 @@ class Matcher:
             return Match("none")
         if ranking.evidence < REJECT_BELOW:  # the ranker's scale: the model's doubt makes a menu, not a "none"
             return Match("none", None, top, candidates)
-        likely = self.calibration.probability
+        likely = self.calibration.probability(evidence(top, second))
         if ranking.words <= VAGUE_WORDS and top < SURE_AT:
             # "合同", "房子的事": too few words to be sure of anything (the calibration was fitted on
             # whole questions): ask which one is meant, among the leading candidates.
             options = tuple(c for c in candidates if c.score >= top * VAGUE_SHARE)
-            return Match("faq", options[0].topic, top, options, ambiguous=True, confidence=likely(top))
-        if top >= SURE_AT or (likely(top) >= ANSWER_P and top - second >= MARGIN):
-            return Match("faq", candidates[0].topic, top, candidates, confidence=likely(top))
-        # Not sure enough to answer: offer only candidates that are each plausible for this message
-        # (one is a "did you mean"), or none at all (the villager is offered a person).
-        plausible = tuple(c for c in candidates if likely(c.score) >= PLAUSIBLE_P and c.score >= top * PLAUSIBLE_SHARE)
-        if not plausible:
-            return Match("none", None, top, candidates)
-        return Match("faq", plausible[0].topic, top, plausible, ambiguous=True, confidence=likely(top))
+            return Match("faq", options[0].topic, top, options, ambiguous=True, confidence=likely)
+        if top >= SURE_AT or (likely >= ANSWER_P and top - second >= MARGIN):
+            return Match("faq", candidates[0].topic, top, candidates, confidence=likely)
+        if likely < PLAUSIBLE_P:  # no answer is plausible: the villager is offered a person
+            return Match("none", None, top, candidates, confidence=0.0)
+        # Not sure enough to answer: a menu of the candidates close to the best (one is a "did you mean").
+        plausible = tuple(c for c in candidates if c.score >= top * PLAUSIBLE_SHARE)
+        return Match("faq", plausible[0].topic, top, plausible, ambiguous=True, confidence=likely)
 
 
 def _known_intent(known: tuple[str, str], cleaned: str) -> Intent:

@@ -37,6 +37,17 @@ def test_serve_without_a_wechat_token_names_the_setting(tmp_path: Path, redis_ur
     assert "wechat.token" in result.output and "WECHAT_TOKEN" in result.output
 
 
+def test_serve_with_a_too_short_secret_key_names_the_key(tmp_path: Path, redis_url: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(f'[redis]\nurl = "{redis_url}"\n[wechat]\ntoken = "t0ken"\n', encoding="utf-8")
+    monkeypatch.setenv("PUFABOT_CONFIG", str(config))
+    monkeypatch.setenv("SECRET_KEY", "short")
+    result = CliRunner().invoke(cli, ["serve", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "web.secret_key" in result.output and "SECRET_KEY" in result.output and "16" in result.output
+
+
 def test_serve_with_redis_out_of_reach_names_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dead = f"redis://:hunter2secret@127.0.0.1:{free_port()}/0"
     monkeypatch.setenv("PUFABOT_CONFIG", str(write_config(tmp_path / "c.toml", dead)))

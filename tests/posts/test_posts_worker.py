@@ -118,10 +118,20 @@ def test_the_heartbeat_shows_a_running_worker(services: Any, standin: Any) -> No
 
 
 # -- the real process -------------------------------------------------------------------------------
+def real_now() -> dt.datetime:
+    """The wall clock a subprocess sees, also while this suite runs with its clock moved
+    (``PUFABOT_TEST_NOW``, tests/conftest.py): time-machine moves this process only."""
+    import time_machine
+
+    if time_machine.escape_hatch.is_travelling():
+        return dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), TZ)
+    return dt.datetime.now(TZ)
+
+
 @pytest.fixture
 def worker_env(redis_url: str, redis_client: Any, standin: Any, tmp_path: Path) -> dict[str, str]:
     """Environment of a ``pufabot worker`` whose weekly post fell due a minute ago (empty Redis)."""
-    due = dt.datetime.now(TZ) - dt.timedelta(minutes=1)
+    due = real_now() - dt.timedelta(minutes=1)  # the worker process runs on the real clock
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUFABOT_")}
     env.update({
         "PUFABOT_CONFIG": str(EXAMPLE_CONFIG), "REDIS_URL": redis_url, "WECHAT_APPID": APPID,
