@@ -19,7 +19,6 @@ from bot.worker import Job, Worker, heartbeats
 from tests.conftest import APPID, APPSECRET, EXAMPLE_CONFIG
 from tests.posts.conftest import TZ, at
 
-pytestmark = pytest.mark.clock  # the weekly post reads the wall clock: tests/test_any_day.py moves it
 
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
 
