@@ -77,3 +77,17 @@ def test_none_of_the_menu_offers_a_person(villager: Any, services: Any) -> None:
     v.say("转人工")
     (ticket,) = services.disputes.for_villager(v.openid)
     assert ticket.kind == "consult" and ticket.description == "赔偿"
+
+
+def test_a_villager_hands_over_at_most_the_daily_limit(villager: Any, services: Any) -> None:
+    v = villager()
+    limit = services.config.bot.max_reports_per_day
+    questions = ["我注册的商标被别人抢注了 能告他吗", "公积金离职了能全部取出来吗", "在县城买的期房 开发商延期交房一年了 违约金怎么算",
+                 "公司股东不给我分红 我持股百分之十 能查公司的账吗"]
+    replies = []
+    for question in questions[: limit + 1]:
+        v.say(question)
+        replies.append(v.say("转人工").content)
+        v.say("退出")  # leaves the consultation's thread: the next message is a new question
+    assert len(services.disputes.for_villager(v.openid)) == limit
+    assert f"您今天已经转了{limit}个问题" in replies[-1] and "12348" in replies[-1]
