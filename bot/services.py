@@ -47,7 +47,9 @@ class Services:
         self.redis = redis
         self.keys = Keys(config.redis.key_prefix)
         self.texts = load_texts(b)
-        self.deduper = Deduper(redis, self.keys, b.dedupe_ttl, b.state_ttl)
+        # A push is remembered at least as long as its signed URL is accepted (N8): an identical
+        # captured push re-sent within the replay window gets the first reply, never a second run.
+        self.deduper = Deduper(redis, self.keys, max(b.dedupe_ttl, config.wechat.replay_window), b.state_ttl)
         self.conversations = ConversationStore(redis, self.keys, b.state_ttl, b.draft_ttl)
         self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
         self.wechat = WeChatAPI(config.wechat, redis, self.keys)

@@ -107,3 +107,12 @@ def test_a_push_is_taken_whatever_content_type_names_it(client: Any, content_typ
 def test_a_text_that_is_only_a_phone_number_is_understood_as_one(villager: Any, number: str) -> None:
     reply = villager().say(number).content
     assert "号码" in reply and "我要反映" in reply and "没有收到文字内容" not in reply
+
+
+def test_a_push_is_remembered_as_long_as_its_signed_url_is_accepted(villager: Any, services: Any) -> None:
+    """N8: the dedupe record outlives no less than the replay window, so an identical captured push
+    re-sent 61–300 s later gets the stored reply instead of running again."""
+    v = villager()
+    v.push(wire.build_xml("text", v.openid, Content="离婚冷静期多少天", msg_id=990011))
+    ttl = services.redis.ttl(services.keys.dedupe(v.openid, "m:990011"))
+    assert ttl > services.config.wechat.replay_window - 5, ttl

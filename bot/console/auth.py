@@ -18,6 +18,8 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.wrappers import Response
 
 from bot.console.accounts import StaffAccounts
@@ -110,6 +112,17 @@ def _page(template: str, status: int, **context: Any) -> Response:
 @bp.errorhandler(403)
 def _forbidden(exc: Any) -> Response:
     return _page("staff_message.html", 403, message=text("console_forbidden"))
+
+
+@bp.errorhandler(RedisConnectionError)
+@bp.errorhandler(RedisTimeoutError)
+def _maintenance(exc: Any) -> Response:
+    """Redis is away: staff get a plain 「系统维护中」 page (503, retry shortly), never a 500."""
+    current_app.logger.warning("staff console without Redis: %s", type(exc).__name__)
+    response = Response(render_template("staff_maintenance.html", message=text("console_maintenance")),
+                        status=503, mimetype="text/html")
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 @bp.errorhandler(404)
