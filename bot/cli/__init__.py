@@ -15,7 +15,34 @@ from bot import config as config_mod
 from bot.errors import ConfigError, StartupError
 
 
-@click.group("pufabot")
+class PufabotGroup(click.Group):
+    """The root group: a command that finds Redis out of reach says so in one line naming the
+    setting (``redis.url`` / ``REDIS_URL``), never with a redis-py traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        try:
+            return super().invoke(ctx)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            import os
+
+            from bot.serving import mask_url
+
+            where = mask_url(os.environ.get("REDIS_URL", "") or _configured_redis_url()) or "the configured Redis"
+            raise click.ClickException(f"Redis at {where} (config key redis.url, or REDIS_URL) cannot be "
+                                       f"reached: {exc}") from None
+
+
+def _configured_redis_url() -> str:
+    try:
+        return config_mod.load().redis.url
+    except ConfigError:
+        return ""
+
+
+@click.group("pufabot", cls=PufabotGroup)
 @click.version_option(package_name="pufabot", prog_name="pufabot", message="%(prog)s %(version)s")
 def cli() -> None:
     """pufabot: the township law office's WeChat official-account bot.

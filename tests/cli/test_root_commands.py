@@ -162,3 +162,18 @@ def test_terminal_chat_talks_the_real_protocol(tmp_path: Path, redis_url: str, r
                          capture_output=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "机器人> 您好" in out.stdout and "12348" in out.stdout
+
+
+def test_a_command_without_redis_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed when the block ends: nothing listens there
+    config = tmp_path / "c.toml"
+    config.write_text('[log]\nlevel = "WARNING"\n', encoding="utf-8")
+    monkeypatch.setenv("PUFABOT_CONFIG", str(config))
+    monkeypatch.setenv("REDIS_URL", f"redis://:hunter2secret@127.0.0.1:{port}/0")
+    result = CliRunner().invoke(cli, ["tickets", "list"])
+    assert result.exit_code == 1
+    assert "Redis at redis://:***@127.0.0.1" in result.output and "REDIS_URL" in result.output
+    assert "hunter2secret" not in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
