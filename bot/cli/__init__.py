@@ -134,6 +134,9 @@ def menu_push(dry_run: bool) -> None:
     try:
         build_services(config, knowledge="lazy").wechat.create_menu(body)
     except WeChatError as exc:
+        if exc.errcode is None:  # no answer from WeChat at all: not a refusal
+            raise click.ClickException(f"连不上微信接口，菜单未创建（{exc.errmsg}）：请检查网络和 [wechat] "
+                                       f"api_base_url 后重试") from None
         raise click.ClickException(f"微信拒绝了菜单 (errcode {exc.errcode}): {exc.errmsg}") from None
     click.echo("菜单已更新（用户重新进入公众号后可见）。")
 

@@ -54,6 +54,16 @@ def test_menu_push_reports_wechat_refusal_in_chinese(tmp_path: Path, redis_url: 
     assert result.exit_code == 1 and "48001" in result.output
 
 
+def test_menu_push_without_network_says_wechat_could_not_be_reached(tmp_path: Path, redis_url: str, redis_client: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the block ends
+    monkeypatch.setenv("PUFABOT_CONFIG", str(write_config(tmp_path / "c.toml", redis_url, f"http://127.0.0.1:{port}/")))
+    result = CliRunner().invoke(cli, ["menu", "push"])
+    assert result.exit_code == 1 and "连不上微信接口" in result.output and "拒绝" not in result.output
+
+
 class Served:
     """``pufabot serve`` running as an operator starts it, on a free port."""
 
