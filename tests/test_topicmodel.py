@@ -9,7 +9,7 @@ import pytest
 
 from bot.matching.matcher import Matcher
 from bot.matching.ranking import Scored
-from bot.matching.topicmodel import LEARNED_SHARE, OFFTOPIC, RANKER_SURE_AT, combine, tune_share
+from bot.matching.topicmodel import LEARNED_SHARE, OFFTOPIC, RANKER_SURE_AT, combine, held_out, tune_share
 
 
 def scored(topic: str, score: float) -> Scored:
@@ -57,9 +57,9 @@ def matcher(knowledge: tuple[Any, Any]) -> Matcher:
 def test_ranker_and_model_together_beat_the_ranker_alone_on_held_out_questions(matcher: Matcher) -> None:
     corpus = matcher.corpus
     assert corpus is not None and len(corpus.questions) > 1000
-    figures = {f.share: f for f in tune_share(
+    figures = {f.share: f for f in tune_share(held_out(
         corpus.questions, corpus.always, corpus.keywords, corpus.background, matcher.analyser.generality,
-        corpus.model_extra, matcher.compact, folds=3)}
+        corpus.model_extra, matcher.compact, folds=3))}
     alone, together = figures[0.0], figures[LEARNED_SHARE]
     assert together.top1 >= alone.top1 + 0.04, (alone, together)
     assert together.top3 >= alone.top3, (alone, together)

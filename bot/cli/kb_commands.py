@@ -231,14 +231,14 @@ def _share_table(base: Path, directory: Path | None, folds: int) -> str:
     """How much the topic model's say in the ranking (``LEARNED_SHARE``) helps, by cross-validation."""
     from bot.matching.kb import KnowledgeBase
     from bot.matching.matcher import Matcher
-    from bot.matching.topicmodel import LEARNED_SHARE, tune_share
+    from bot.matching.topicmodel import LEARNED_SHARE, held_out, tune_share
 
     matcher = Matcher.build(KnowledgeBase.load(directory), base / "dict", cache_size=0)
     corpus = matcher.corpus
     if corpus is None:
         return "no topic corpus"
-    figures = tune_share(corpus.questions, corpus.always, corpus.keywords, corpus.background,
-                         matcher.analyser.generality, corpus.model_extra, matcher.compact, folds)
+    figures = tune_share(held_out(corpus.questions, corpus.always, corpus.keywords, corpus.background,
+                                  matcher.analyser.generality, corpus.model_extra, matcher.compact, folds))
     lines = [f"topic model's share of the ranking ({folds}-fold, {len(corpus.questions)} questions; "
              f"in code: {LEARNED_SHARE})", f"{'share':>6}{'top-1':>9}{'top-3':>9}{'everyday kept':>15}"]
     lines += [f"{f.share:>6.1f}{f.top1:>9.1%}{f.top3:>9.1%}{f.everyday_kept:>15.1%}" for f in figures]

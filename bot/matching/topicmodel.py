@@ -127,23 +127,12 @@ def held_out(
             yield topic, index.rank(analysed), model.proba(compact(text))
 
 
-def tune_share(
-    questions: Sequence[tuple[str, str, Analysed]],
-    always: Sequence[tuple[str, Analysed]],
-    keywords: Mapping[str, Sequence[Analysed]],
-    background: Sequence[tuple[str, Analysed]],
-    generality: Callable[[str], float],
-    extra: Sequence[tuple[str, str]],
-    compact: Callable[[str], str],
-    folds: int = 5,
-    seed: int = 7,
-) -> list[ShareFigures]:
-    """Top-1 and top-3 of ``combine`` for each share on the grid, by ``folds``-fold cross-validation
-    (``held_out``). The model's examples are those of ``topic_examples``, less the held-out questions."""
+def tune_share(held: Iterable[tuple[str, list[Scored], Mapping[str, float]]]) -> list[ShareFigures]:
+    """Top-1 and top-3 of ``combine`` for each share on the grid, over questions asked while held out
+    (``held_out``: the model's examples are those of ``topic_examples``, less the held-out questions)."""
     hits = {share: [0, 0, 0, 0] for share in SHARE_GRID}  # top1, top3, pseudo-topic kept, pseudo asked
     asked = 0
-    for topic, ranked, probs in held_out(questions, always, keywords, background, generality, extra, compact,
-                                         folds, seed):
+    for topic, ranked, probs in held:
         asked += topic not in PSEUDO
         for share in SHARE_GRID:
             order = [s.topic for s in combine(ranked, probs, share)]
