@@ -460,7 +460,9 @@ class Matcher:
         compact = cleaned.replace(" ", "")
         augmented = self.vocabulary.augment(cleaned, compact)
         words = len(self._analysed(cleaned).tokens)
-        if augmented != cleaned:
+        hinted = augmented != cleaned
+        plain_grams = grams
+        if hinted:
             analysed = self.analyser.analyse(augmented)
             compact, grams = augmented.replace(" ", ""), None
         else:
@@ -468,15 +470,22 @@ class Matcher:
         ranked = self.index.rank(analysed)
         legal = next((s.score for s in ranked if s.topic not in PSEUDO), 0.0)
         everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
-        if self.topic_model is None or not ranked or not compact or ranked[0].score >= RANKER_SURE_AT:
+        # A named thing says which topic, not whether the message is a legal question at all
+        # (「夏草场上的草长得真好」): a ranker made sure by the vocabulary still hears the model.
+        if self.topic_model is None or not ranked or not compact or (ranked[0].score >= RANKER_SURE_AT and not hinted):
             outside = next((s.score for s in ranked if s.topic == OUTSIDE), 0.0)  # a sure ranker is not re-scored
             return Ranking(ranked, everyday and bool(ranked), legal, outside, words)
         probs = self.topic_model.proba_of(grams if grams is not None else Counter(features(compact)))
         if OUTSIDE in probs:
             probs = {**probs, OUTSIDE: probs[OUTSIDE] * OUTSIDE_WEIGHT}
-        scored = combine(ranked, probs)
+        scored = combine(ranked, probs, trust_sure_ranker=not hinted)
         outside = next((s.score for s in scored if s.topic == OUTSIDE), 0.0)
-        return Ranking(scored, everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT, legal, outside, words)
+        everyday = everyday or probs.get(OFFTOPIC, 0.0) >= EVERYDAY_AT
+        if hinted and not everyday:  # what the message itself says, without the titles added
+            plain = self.topic_model.proba_of(plain_grams if plain_grams is not None else
+                                              Counter(features(cleaned.replace(" ", ""))))
+            everyday = plain.get(OFFTOPIC, 0.0) >= EVERYDAY_AT
+        return Ranking(scored, everyday, legal, outside, words)
 
     # -- the pipeline: normalise → intent → candidates → calibrate → decide -------------------------
     def _match(self, text: str) -> Match:

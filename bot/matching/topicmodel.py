@@ -66,9 +66,10 @@ def unique_examples(rows: Iterable[tuple[str, str]], compact: Callable[[str], st
     return texts, labels
 
 
-def combine(ranked: Sequence[Scored], probs: Mapping[str, float], share: float = LEARNED_SHARE) -> list[Scored]:
+def combine(ranked: Sequence[Scored], probs: Mapping[str, float], share: float = LEARNED_SHARE,
+            trust_sure_ranker: bool = True) -> list[Scored]:
     """The ranker's topics re-scored with the model's probabilities, best first (see module doc)."""
-    if not ranked or not probs or share <= 0 or ranked[0].score >= RANKER_SURE_AT:
+    if not ranked or not probs or share <= 0 or (trust_sure_ranker and ranked[0].score >= RANKER_SURE_AT):
         return list(ranked)
     pool = {s.topic: s for s in ranked}
     for topic in sorted(probs, key=lambda t: -probs[t])[:MODEL_EXTRA]:
