@@ -82,13 +82,11 @@ def on_outside(message: Message, ctx: Context, content: str, match: Match) -> Ha
 
 
 def on_none(message: Message, ctx: Context, content: str, match: Match) -> HandlerResult:
-    if match.confidence > 0:  # plainly off-topic: no law, no lecture
-        ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
-        return ctx.texts.get("offtopic_answer")
-    if match.candidates:  # some legal words, no answer found: a person may help
+    if match.confidence == 0 and match.candidates:  # some legal words, no answer found: a person may help
         return consult.offer(ctx, content, "consult_offer_answer")
-    ctx.count("unanswered", mask(content.strip())[:200])
-    return ctx.texts.get("none_answer")
+    ctx.count("unanswered", mask(content.strip())[:200])  # staff see what villagers ask (masked)
+    # Plainly off-topic (a confident "none"): no law, no lecture.
+    return ctx.texts.get("offtopic_answer" if match.confidence > 0 else "none_answer")
 
 
 def human(message: Message, ctx: Context) -> HandlerResult:

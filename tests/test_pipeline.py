@@ -69,3 +69,9 @@ def test_decide_answers_offers_or_declines_by_the_calibrated_likelihood(matcher:
 ])
 def test_several_questions_in_one_message_are_told_apart(text: str, parts: list[str]) -> None:
     assert split(text) == parts
+
+
+@pytest.mark.parametrize("text", ["孩子的事", "钱的事"])
+def test_a_subject_named_alone_is_never_brushed_off_as_everyday(matcher: Matcher, text: str) -> None:
+    found = matcher.match(text)
+    assert found.intent in ("faq", "none") and not (found.intent == "none" and found.confidence > 0), found

@@ -28,7 +28,7 @@ def matcher(knowledge: tuple[Any, Any]) -> Matcher:
 @pytest.fixture(scope="module")
 def without_vocabulary(matcher: Matcher) -> Matcher:
     bare = copy.copy(matcher)
-    bare.vocabulary = Vocabulary({}, {}, None)
+    bare.vocabulary = Vocabulary.empty()
     return bare
 
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
 
@@ -26,8 +27,6 @@ class PufabotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (RedisConnectionError, RedisTimeoutError) as exc:
-            import os
-
             from bot.serving import mask_url
 
             where = mask_url(os.environ.get("REDIS_URL", "") or _configured_redis_url()) or "the configured Redis"

@@ -22,6 +22,7 @@ class Example:
     text: str
     intent: str
     detail: str = ""  # the urgent kind, the rating score or the chat kind
+    written: bool = True  # an intent file's own example (False: a topic phrasing or an outside question)
 
     @property
     def label(self) -> str:
@@ -68,15 +69,15 @@ def training_rows(kb: KnowledgeBase, directory: Path, compact: Callable[[str], s
     (and ``more_faq``: legal questions outside the topics are questions too, not chatter),
     compacted as the matcher compacts a message, without duplicates (first label wins)."""
     rows = load_examples(directory)
-    rows += [Example(q, "faq") for q in more_faq]
+    rows += [Example(q, "faq", written=False) for q in more_faq]
     for topic in kb.topics.values():
-        rows += [Example(q, "faq") for q in topic.questions]
-        rows += [Example(q, "faq") for p in topic.points for q in p.questions]
+        rows += [Example(q, "faq", written=False) for q in topic.questions]
+        rows += [Example(q, "faq", written=False) for p in topic.points for q in p.questions]
     seen: set[str] = set()
     out: list[Example] = []
     for row in rows:
         text = compact(row.text)
         if text and text not in seen:
             seen.add(text)
-            out.append(Example(text, row.intent, row.detail))
+            out.append(Example(text, row.intent, row.detail, row.written))
     return out

@@ -28,7 +28,7 @@ import knowledge
 from bot.matching import textnorm
 from bot.matching.calibration import Calibration, evidence
 from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
-from bot.matching.examples import load_examples, training_rows
+from bot.matching.examples import training_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
@@ -53,7 +53,7 @@ OUTSIDE_AT = 0.15  # "a legal question the topics do not cover" at least this, a
 # long, concrete examples against topics of ~60 phrasings each learns "long and concrete" as much as
 # "not ours", and real questions to our topics are long and concrete too. Cross-validation on our own
 # data costs little at 0.4 (outside recall 88% -> 77%, topics taken for outside 1.3% -> 0.5%).
-OUTSIDE_WEIGHT = float(os.environ.get("PUFABOT_OUTSIDE_WEIGHT", "0.4"))
+OUTSIDE_WEIGHT = 0.4
 REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest scores at least this (and leads by MARGIN)
 COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
@@ -326,7 +326,7 @@ class Matcher:
                  vocabulary: Vocabulary | None = None, calibration: Calibration | None = None):
         self.kb = kb
         self.calibration = calibration or Calibration.identity()
-        self.vocabulary = vocabulary or Vocabulary({}, {}, None)
+        self.vocabulary = vocabulary or Vocabulary.empty()
         self.model = model
         self.topic_model = topic_model
         self.corpus = corpus
@@ -398,12 +398,10 @@ class Matcher:
         if intents_dir.is_dir():
             rows = training_rows(kb, intents_dir, compact, outside)
             model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
-            # A message that is word for word one of the examples takes that example's label.
-            exact = {r.text: (r.intent, r.detail) for r in rows if r.intent not in ("faq",)}
-            # The intent files' own legal questions ("孩子的事", "报警一个月了没消息"), written as the
-            # negatives of urgent, status and human: word for word, they are questions for the topics.
-            exact.update({compact(e.text): ("faq", "") for e in load_examples(intents_dir)
-                          if e.intent == "faq" and compact(e.text) not in exact})
+            # A message that is word for word one of the intent files' examples takes that example's
+            # label; their legal questions ("孩子的事", "报警一个月了没消息", the negatives of urgent,
+            # status and human) are then questions for the topics. Topic phrasings are not listed.
+            exact = {r.text: (r.intent, r.detail) for r in rows if r.intent != "faq" or r.written}
             rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
             none = [r.text for r in rows if r.intent == "none"]
         topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact, outside)
@@ -619,7 +617,9 @@ class Matcher:
         top = candidates[0].score if candidates else 0.0
         second = candidates[1].score if len(candidates) > 1 else 0.0
         if candidates and top < SURE_AT and (ranking.everyday or self.rules.is_offtopic(compact)):
-            return Match("none", None, top, candidates, confidence=1.0)  # plainly everyday, not law
+            # Plainly everyday, not law; but a subject named alone (「孩子的事」) is a villager's
+            # matter we could not place, never "I don't understand": no topic, and a person offered.
+            return Match("none", None, top, candidates, confidence=0.0 if self._vague(compact) else 1.0)
         if ranking.outside >= max(top, OUTSIDE_AT) and top < SURE_AT:
             # A legal question, but none of ours: say so and offer a person, never a wrong topic.
             return Match("outside", None, top, candidates, confidence=ranking.outside)

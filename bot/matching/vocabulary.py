@@ -27,6 +27,10 @@ class Vocabulary:
     pattern: re.Pattern[str] | None
 
     @classmethod
+    def empty(cls) -> Vocabulary:
+        return cls({}, {}, None)
+
+    @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str]], titles: Mapping[str, str],
                   compact: Callable[[str], str]) -> Vocabulary:
         words: dict[str, str] = {}

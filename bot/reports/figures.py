@@ -38,13 +38,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 from zoneinfo import ZoneInfo
 
+from bot.disputes.tickets import CONSULT  # a legal question handed to a person (pure module)
+
 if TYPE_CHECKING:
     from bot.disputes import Disputes
     from bot.disputes.tickets import Ticket
     from bot.services import Services
 
 SUCCESS, FAILED = "调解成功", "调解不成"
-CONSULT = "consult"  # bot.disputes.tickets.CONSULT: a legal question handed to a person
 REFERRALS = ("转12345", "转司法所", "转法院", "转派出所")
 RISK_WORDS = ("打架", "打人", "动手", "动刀", "拿刀", "持刀", "杀人", "威胁", "报复", "寻死", "自杀", "轻生",
               "喝农药", "喝药", "跳楼", "上访", "闹事", "堵路", "聚集", "群体", "拼命", "放火", "烧房")

@@ -41,6 +41,7 @@ def test_an_uncovered_question_becomes_a_consultation_staff_answer_and_the_repor
     (sent,) = standin.state.messages_for(v.openid)
     assert "县市场监管局" in sent["body"]["text"]["content"]
 
+    assert "转人工法律咨询 1 件" in browser.page("/staff/stats")
     report = build_report(services, Period.this_year(services.config.posts.timezone))
     totals = report.totals
     assert (totals.consult_received, totals.received, totals.consultations_staff) == (1, 0, 1)
