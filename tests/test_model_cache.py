@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.matching.classifier import TextModel, load_or_train
+from bot.matching.classifier import TextModel, load_or_train, load_or_train_for
 
 TEXTS = ["欠工资不给", "老板跑了", "离婚冷静期", "协议离婚要啥", "借钱不还", "借条怎么写"]
 LABELS = ["wages", "wages", "divorce", "divorce", "debts", "debts"]
@@ -53,3 +54,37 @@ def test_kb_build_fills_the_cache_that_a_start_reads(tmp_path: Path, monkeypatch
     monkeypatch.delenv("PUFABOT_CACHE_DIR")
     monkeypatch.setenv("CACHE_DIRECTORY", str(tmp_path))  # systemd's CacheDirectory=
     assert cache_dir() == tmp_path
+
+
+def test_a_start_with_the_model_cached_does_not_build_its_examples(tmp_path: Path) -> None:
+    built: list[int] = []
+
+    def examples() -> tuple[list[str], list[str]]:
+        built.append(1)
+        return TEXTS, LABELS
+
+    first = load_or_train_for("inputs-v1", examples, tmp_path, "demo")
+    again = load_or_train_for("inputs-v1", examples, tmp_path, "demo")
+    assert built == [1], "the second start read the cached model without compacting any example"
+    assert again.proba("工钱不给") == pytest.approx(first.proba("工钱不给"))
+    load_or_train_for("inputs-v2", examples, tmp_path, "demo")  # a phrasing added: trained anew
+    assert built == [1, 1]
+
+
+def test_the_models_key_follows_every_phrasing_and_intent_file(tmp_path: Path) -> None:
+    from bot.matching.kb import KnowledgeBase
+    from bot.matching.matcher import _model_inputs
+    from knowledge import KNOWLEDGE_DIR
+
+    kb = KnowledgeBase.load()
+    dict_dir, intents = KNOWLEDGE_DIR / "dict", KNOWLEDGE_DIR / "intents"
+    before = _model_inputs(kb, dict_dir, intents)
+    assert _model_inputs(kb, dict_dir, intents) == before
+    topic = next(iter(kb.topics.values()))
+    grown = KnowledgeBase({**kb.topics, topic.id: replace(topic, questions=(*topic.questions, "新写的一个问法"))})
+    assert _model_inputs(grown, dict_dir, intents) != before, "a new topic phrasing retrains"
+    copied = tmp_path / "intents"
+    shutil.copytree(intents, copied)
+    with (copied / "human.txt").open("a", encoding="utf-8") as file:
+        file.write("新写的一个转人工说法\n")
+    assert _model_inputs(kb, dict_dir, copied) != before, "a new intent example retrains"

@@ -63,6 +63,12 @@ def load_examples(directory: Path) -> list[Example]:
     return rows
 
 
+def written_rows(directory: Path, compact: Callable[[str], str]) -> list[Example]:
+    """The intent files' own examples, compacted, without duplicates (first label wins): the
+    first rows of ``training_rows``, without the thousands of topic phrasings."""
+    return _unique(load_examples(directory), compact)
+
+
 def training_rows(kb: KnowledgeBase, directory: Path, compact: Callable[[str], str],
                   more_faq: Iterable[str] = ()) -> list[Example]:
     """The classifier's examples: the intent files plus every topic and point phrasing as ``faq``
@@ -73,6 +79,10 @@ def training_rows(kb: KnowledgeBase, directory: Path, compact: Callable[[str], s
     for topic in kb.topics.values():
         rows += [Example(q, "faq", written=False) for q in topic.questions]
         rows += [Example(q, "faq", written=False) for p in topic.points for q in p.questions]
+    return _unique(rows, compact)
+
+
+def _unique(rows: Iterable[Example], compact: Callable[[str], str]) -> list[Example]:
     seen: set[str] = set()
     out: list[Example] = []
     for row in rows:

@@ -25,10 +25,10 @@ import jieba
 import numpy as np
 
 import knowledge
-from bot.matching import textnorm
 from bot.matching.calibration import Calibration, evidence
-from bot.matching.classifier import TextModel, features, load_or_train, prune, touch
-from bot.matching.examples import training_rows
+from bot.matching.classifier import TextModel, features, load_or_train_for, prune, touch
+from bot.matching import examples, textnorm, topicmodel
+from bot.matching.examples import training_rows, written_rows
 from bot.matching.homophones import Homophones
 from bot.matching.intents import IntentRules, parse_rating
 from bot.matching.kb import KnowledgeBase, Point
@@ -395,17 +395,23 @@ class Matcher:
 
         model, exact, rating_words, none = None, {}, {}, []
         intents_dir = dict_dir.parent / "intents"
+        inputs = _model_inputs(kb, dict_dir, intents_dir)
         if intents_dir.is_dir():
-            rows = training_rows(kb, intents_dir, compact, outside)
-            model = load_or_train([r.text for r in rows], [r.label for r in rows], cache_dir())
+            written = written_rows(intents_dir, compact)
+
+            def intent_examples() -> tuple[list[str], list[str]]:
+                rows = training_rows(kb, intents_dir, compact, outside)
+                return [r.text for r in rows], [r.label for r in rows]
+
+            model = load_or_train_for(inputs, intent_examples, cache_dir())
             # A message that is word for word one of the intent files' examples takes that example's
             # label; their legal questions ("孩子的事", "报警一个月了没消息", the negatives of urgent,
             # status and human) are then questions for the topics. Topic phrasings are not listed.
-            exact = {r.text: (r.intent, r.detail) for r in rows if r.intent != "faq" or r.written}
-            rating_words = {r.text: int(r.detail) for r in rows if r.intent == "rating" and r.detail.isdigit()}
-            none = [r.text for r in rows if r.intent == "none"]
-        topic_texts, topic_labels = topic_examples(kb, [*everyday, *none], compact, outside)
-        topic_model = load_or_train(topic_texts, topic_labels, cache_dir(), "topics", MIN_DF, np.float32)
+            exact = {r.text: (r.intent, r.detail) for r in written}
+            rating_words = {r.text: int(r.detail) for r in written if r.intent == "rating" and r.detail.isdigit()}
+            none = [r.text for r in written if r.intent == "none"]
+        topic_model = load_or_train_for(inputs, lambda: topic_examples(kb, [*everyday, *none], compact, outside),
+                                        cache_dir(), "topics", MIN_DF, np.float32)
         extra = [(q, t.id) for t in kb.topics.values() for p in t.points for q in p.questions]
         corpus = TopicCorpus(asked, always, topic_keywords, background,
                              (*extra, *((q, OFFTOPIC) for q in none)))
@@ -654,6 +660,22 @@ def _known_intent(known: tuple[str, str], cleaned: str) -> Intent:
     if intent == "rating" and detail.isdigit():
         return Intent("rating", rating=int(detail))
     return Intent(intent)
+
+
+def _model_inputs(kb: KnowledgeBase, dict_dir: Path, intents_dir: Path) -> str:
+    """A digest of everything the two models' examples are made from: the topics' and points'
+    phrasings, the intent files, the word lists, and the code that compacts and labels them. The
+    models are cached under it, so a start with them cached never builds the examples."""
+    digest = hashlib.sha256()
+    for module in (textnorm, examples, topicmodel):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    files = [*sorted(intents_dir.glob("*")), *(dict_dir / name for name in ("offtopic.txt", "outside.txt", "t2s.txt"))]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for topic in kb.topics.values():
+        digest.update("\n".join([topic.id, *topic.questions, *(q for p in topic.points for q in p.questions)]).encode())
+    return digest.hexdigest()
 
 
 def _candidates(ranked: list[Scored]) -> tuple[Candidate, ...]:
