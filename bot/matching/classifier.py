@@ -67,13 +67,17 @@ class TextModel:
 
     def proba_of(self, grams: Counter[str]) -> dict[str, float]:
         """``proba`` from the message's n-gram counts (computed once for several models)."""
-        counts = {g: n for g, n in grams.items() if g in self.vocabulary}
-        if not counts:
+        vocabulary, columns, counts = self.vocabulary, [], []
+        for gram, count in grams.items():
+            column = vocabulary.get(gram)
+            if column is not None:
+                columns.append(column)
+                counts.append(count)
+        if not columns:
             scores = self.intercept
         else:
-            index = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64, count=len(counts))
-            weights = tf * self.idf[index]
+            index = np.array(columns, dtype=np.int64)
+            weights = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self.idf[index]
             weights /= math.sqrt(float(weights @ weights))
             scores = weights @ self.coef[index] + self.intercept  # float32 weights sum in float64
         exp = np.exp(scores - scores.max())

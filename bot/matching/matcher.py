@@ -342,6 +342,7 @@ class Matcher:
         # The point is asked for right after the topic, of the same text: keep the last analyses so
         # that the message is cut and read once (even with the result cache off).
         self._analysed = lru_cache(maxsize=ANALYSED_KEPT)(analyser.analyse)
+        self._titles: dict[str, Analysed] = {}  # a hinted topic's title, analysed (see ``_title``)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, dict_dir: Path | None = None, cache_size: int = 4096) -> Matcher:
@@ -462,15 +463,13 @@ class Matcher:
         than all the topics together. Concrete words of the vocabulary (bot/matching/vocabulary.py)
         add their topics' titles to what both read."""
         compact = cleaned.replace(" ", "")
-        augmented = self.vocabulary.augment(cleaned, compact)
-        words = len(self._analysed(cleaned).tokens)
-        hinted = augmented != cleaned
+        analysed = self._analysed(cleaned)
+        words = len(analysed.tokens)
         plain_grams = grams
-        if hinted:
-            analysed = self.analyser.analyse(augmented)
-            compact, grams = augmented.replace(" ", ""), None
-        else:
-            analysed = self._analysed(cleaned)
+        hinted = self.vocabulary.hints(compact)
+        for topic in hinted:  # as if the titles were written after the message (Vocabulary.augment)
+            analysed = analysed.followed_by(self._title(topic))
+            compact, grams = compact + self.vocabulary.titles[topic].replace(" ", ""), None
         ranked = self.index.rank(analysed)
         legal = next((s.score for s in ranked if s.topic not in PSEUDO), 0.0)
         everyday = next((s.score for s in ranked if s.topic == OFFTOPIC), 0.0) >= legal - OFFTOPIC_MARGIN
@@ -490,6 +489,13 @@ class Matcher:
                                               Counter(features(cleaned.replace(" ", ""))))
             everyday = plain.get(OFFTOPIC, 0.0) >= EVERYDAY_AT
         return Ranking(scored, everyday, legal, outside, words)
+
+    def _title(self, topic: str) -> Analysed:
+        """The analysis of a topic's title as the vocabulary appends it (kept once made)."""
+        found = self._titles.get(topic)
+        if found is None:
+            found = self._titles[topic] = self.analyser.analyse(self.vocabulary.titles[topic])
+        return found
 
     # -- the pipeline: normalise → intent → candidates → calibrate → decide -------------------------
     def _match(self, text: str) -> Match:

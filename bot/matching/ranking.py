@@ -60,6 +60,12 @@ class Analysed:
     bigrams: frozenset[str]
     compact: str  # the content tokens joined, for keyword search
 
+    def followed_by(self, other: Analysed) -> Analysed:
+        """The analysis of this text, a space, then ``other``'s text: a space ends every word and
+        every sound-alike window, so the two analyses simply join (no second cut of the text)."""
+        return Analysed(self.tokens + other.tokens, {**self.parts, **other.parts}, self.bigrams | other.bigrams,
+                        self.compact + other.compact)
+
     @property
     def expanded(self) -> set[str]:
         words = set(self.tokens)
