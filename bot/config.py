@@ -133,6 +133,8 @@ class QueueConfig:
 @dataclass(frozen=True)
 class DisputesConfig:
     thread_window_hours: int = 48  # villager messages go to a ticket's thread this long after staff wrote
+    urgent_episode_hours: int = 6  # danger messages of one villager this close together are one urgent item
+    urgent_response_hours: int = 2  # an urgent item's promised response time (not the ordinary 48 hours)
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,9 @@ def validate(config: Config) -> None:
             raise ConfigError(f"config key web.trusted_proxies: {proxy!r} is not an address or network") from None
     if config.bot.max_reports_per_day < 0:
         raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
+    for key in ("thread_window_hours", "urgent_episode_hours", "urgent_response_hours"):
+        if getattr(config.disputes, key) < 1:
+            raise ConfigError(f"config key disputes.{key} must be 1 or more, got {getattr(config.disputes, key)}")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)

@@ -4,7 +4,8 @@ The reply's first line is the step to take now with the number to call (110, 120
 every kind, inside or outside a conversation. Staff see the message as an urgent item at the top of
 the console queue even when the villager files no report: an alert ticket (``source = "urgent"``)
 is submitted after the reply is committed, idempotently per message, so WeChat's retries make no
-second alert, and it is spooled when Redis is down.
+second alert, and it is spooled when Redis is down. Danger messages in one episode (``[disputes]
+urgent_episode_hours``) make one item: the later ones join its thread with the bot's reply.
 """
 
 from __future__ import annotations
@@ -30,16 +31,16 @@ def answer(message: Message, ctx: Context, content: str, kind: str, topic: str |
     draft = {"kind": "other", "description": content, "source": "urgent", "urgent": True,
              "urgent_kind": kind, "topic": topic or "", "contact_pref": "none"}
     key = f"urgent:{ctx.openid}:{msg_id}"
-    ctx.after(lambda: _alert(ctx, draft, key))
-    return ctx.texts.get(f"urgent_{kind}")
+    told = ctx.texts.get(f"urgent_{kind}")
+    ctx.after(lambda: _alert(ctx, draft, key, told))
+    return told
 
 
-def _alert(ctx: Context, draft: dict[str, Any], key: str) -> None:
-    ticket = ctx.services.disputes.submit(ctx.openid, draft, key)
-    if not ticket.spooled:
-        ctx.services.disputes.remember_emergency(ctx.openid)  # a report filed next is urgent too
+def _alert(ctx: Context, draft: dict[str, Any], key: str, told: str) -> None:
+    """One urgent item per episode (``Disputes.alert_urgent``): a later danger message joins it."""
+    ticket, joined = ctx.services.disputes.alert_urgent(ctx.openid, draft, key, told)
     log.warning("urgent message: staff alerted", extra={"openid": mask_openid(ctx.openid),
-                                                        "ticket": ticket.id or "spooled",
+                                                        "ticket": ticket.id or "spooled", "joined": joined,
                                                         "kind": draft["urgent_kind"]})
 
 

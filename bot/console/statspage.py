@@ -65,7 +65,8 @@ def stats_page() -> Any:
     return render_template("staff_stats.html", report=report, period=period, error=error, labels=figures.LABELS,
                            summary=SUMMARY, columns=exports.TICKET_COLUMNS, show=figures.show,
                            charts=charts(report, kind_label), kind_label=kind_label, topic_title=topic_title,
-                           ident=str, config_hours=svc.config.bot.response_hours), 400 if error else 200
+                           ident=str, config_hours=svc.config.bot.response_hours,
+                           urgent_hours=svc.config.disputes.urgent_response_hours), 400 if error else 200
 
 
 @bp.get("/stats.docx")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.disputes.tickets import Ticket
 
 PAGE = 30
+OTHER_TICKETS = 10  # the villager's other tickets listed on a ticket's page (newest first)
 OPEN_VIEW = ("new", "claimed", "mediating")
 AGE_NAMES = {"": "不限", "1d": "24小时内", "3d": "超过3天", "7d": "超过7天", "30d": "超过30天"}
 OLDER_THAN_DAYS = {"3d": 3, "7d": 7, "30d": 30}
@@ -150,7 +151,9 @@ def ticket_page(ticket: Ticket, status: int = 200, phone_shown: bool = False) ->
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
         may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(),
         thread=svc.disputes.thread.entries(ticket.id), live=live_version(svc.disputes),
-        personal_hidden=display.has_personal(ticket))
+        personal_hidden=display.has_personal(ticket),
+        urgent_label=svc.texts.get(f"urgent_kind_{ticket.urgent_kind}") if ticket.urgent_kind else "",
+        others=[t for t in svc.disputes.for_villager(ticket.openid) if t.id != ticket.id][:OTHER_TICKETS])
     return Response(body, status=status, mimetype="text/html")
 
 

@@ -80,7 +80,7 @@ class Disputes:
         self.store = TicketStore(services.redis, services.keys, config.queue.stream_maxlen)
         self.queue = Queue(self.store, services.redis, services.keys, config.queue.claim_timeout)
         self.spool = Spool(runtime_dir(config.bot.spool_dir))
-        self.intake = Intake(self.store, self.spool, config.bot.response_hours)
+        self.intake = Intake(self.store, self.spool, config.bot.response_hours, config.disputes.urgent_response_hours)
         self.media = MediaArchive(runtime_dir(config.bot.media_dir), services.wechat)
         self.actions = StaffActions(self.store)
         self.thread = Thread(services.redis, services.keys)
@@ -96,9 +96,54 @@ class Disputes:
             draft = {**draft, "urgent": True}
         return self.intake.submit(openid, draft, idem_key, self.clock())
 
-    def remember_emergency(self, openid: str) -> None:
-        """The villager sent an emergency: reports they file in the next hours are urgent too."""
-        self.redis.set(self.keys.recent_emergency(openid), "1", ex=URGENT_MEMORY)
+    def alert_urgent(self, openid: str, draft: dict[str, Any], idem_key: str, told: str) -> tuple[Ticket, bool]:
+        """The urgent item for a danger message, and whether the message joined an open one.
+
+        Danger messages of one villager within ``[disputes] urgent_episode_hours`` of the last are
+        one episode: the first makes the urgent item (with the villager's phone from an earlier
+        ticket when this one has none), the later ones join its thread. Every message is followed in
+        the thread by what the bot told the villager (``told``: the emergency number), so staff see
+        both. Redis down: the item is spooled as any report is."""
+        now = self.clock()
+        window = self.config.disputes.urgent_episode_hours * 3600
+        ongoing = self._urgent_episode(openid, now, window)
+        if ongoing is not None:
+            self.villager_wrote(ongoing.id, str(draft.get("description") or ""))
+            self.bot_wrote(ongoing.id, told)
+            self.redis.set(self.keys.urgent_episode(openid), f"{ongoing.id} {now}", ex=window)
+            return ongoing, True
+        if not draft.get("phone"):
+            draft = {**draft, "phone": self._known_phone(openid)}
+        ticket = self.submit(openid, draft, idem_key)
+        if ticket.spooled:
+            return ticket, False
+        self.bot_wrote(ticket.id, told)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(self.keys.urgent_episode(openid), f"{ticket.id} {now}", ex=window)
+        pipe.set(self.keys.recent_emergency(openid), "1", ex=URGENT_MEMORY)  # a report filed next is urgent too
+        pipe.execute()
+        return ticket, False
+
+    def _urgent_episode(self, openid: str, now: float, window: float) -> Ticket | None:
+        """The villager's open urgent item whose last danger message is less than ``window`` seconds
+        old, if any (None when Redis is down). The key holds "<ticket id> <last message time>"."""
+        try:
+            ticket_id, _, last = (self.redis.get(self.keys.urgent_episode(openid)) or "").partition(" ")
+            ticket = self.store.get(ticket_id) if ticket_id else None
+        except RedisError:
+            return None
+        try:
+            recent = now - float(last) <= window
+        except ValueError:
+            recent = False
+        return ticket if ticket is not None and recent and ticket.is_open and ticket.openid == openid else None
+
+    def _known_phone(self, openid: str) -> str:
+        """The phone the villager gave on their latest ticket that has one ("" if none)."""
+        try:
+            return next((t.phone for t in self.for_villager(openid) if t.phone), "")
+        except RedisError:
+            return ""
 
     def _recently_urgent(self, openid: str) -> bool:
         try:

@@ -26,6 +26,7 @@ from bot.logs import mask_openid
 
 log = logging.getLogger(__name__)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
+URGENT_KIND = re.compile(r"^[a-z-]{1,20}$")
 MAX_DESCRIPTION = 4000
 MAX_ATTACHMENTS = 30
 # Errors that mean "Redis cannot take the report right now" (as opposed to a bug): it is spooled.
@@ -41,12 +42,13 @@ def unavailable(exc: Exception) -> bool:
 
 
 def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], created_at: float,
-                      response_hours: int) -> Ticket:
+                      response_hours: float) -> Ticket:
     phone = str(draft.get("phone") or "")
     kind = str(draft.get("kind") or "other")
     contact = str(draft.get("contact_pref") or "none")
     description = str(draft.get("description") or draft.get("text") or "").strip()
     attachments = [a for a in (draft.get("attachments") or []) if isinstance(a, dict)]
+    urgent_kind = str(draft.get("urgent_kind") or "")
     return Ticket(
         id=ticket_id, openid=openid, kind=kind if kind in ALL_KINDS else "other",
         village=str(draft.get("village") or ""), description=description[:MAX_DESCRIPTION],
@@ -55,14 +57,20 @@ def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], create
         contact_pref=contact if contact in CONTACT_PREFS else "none", topic=str(draft.get("topic") or ""),
         created_at=created_at, updated_at=created_at, due_at=created_at + response_hours * 3600,
         source=str(draft.get("source") or "text"), urgent=bool(draft.get("urgent")),
+        urgent_kind=urgent_kind if URGENT_KIND.match(urgent_kind) else "",
     )
 
 
 class Intake:
-    def __init__(self, store: TicketStore, spool: Spool, response_hours: int):
+    def __init__(self, store: TicketStore, spool: Spool, response_hours: int, urgent_response_hours: int = 2):
         self.store = store
         self.spool = spool
         self.response_hours = response_hours
+        self.urgent_response_hours = urgent_response_hours
+
+    def hours_for(self, draft: dict[str, Any]) -> int:
+        """The promised response time: an urgent item's is hours, an ordinary report's two days."""
+        return self.urgent_response_hours if draft.get("urgent") else self.response_hours
 
     def submit(self, openid: str, draft: dict[str, Any], idem_key: str, now: float) -> Ticket:
         """The ticket for this draft (created once per ``idem_key``), or a spooled placeholder."""
@@ -74,7 +82,7 @@ class Intake:
                 raise
             log.warning("redis unreachable at confirm; report spooled", extra={"openid": mask_openid(openid)})
             self.spool.append({"idem_key": idem_key, "openid": openid, "draft": draft, "created_at": now})
-            placeholder = ticket_from_draft("", openid, draft, now, self.response_hours)
+            placeholder = ticket_from_draft("", openid, draft, now, self.hours_for(draft))
             placeholder.spooled = True
             return placeholder
 
@@ -84,7 +92,7 @@ class Intake:
         existing = self.store.get(ticket_id)
         if existing is not None:
             return existing, False
-        ticket = ticket_from_draft(ticket_id, openid, draft, now, self.response_hours)
+        ticket = ticket_from_draft(ticket_id, openid, draft, now, self.hours_for(draft))
         entry = history_entry(now, "villager", "submitted", source=ticket.source)
         created = self.store.create(ticket, entry)
         return self.store.get(ticket_id) or ticket, created

@@ -4,7 +4,12 @@ Used by the console's ``/staff/stats`` and by ``pufabot report``. ``compute`` is
 counter days in, figures out); ``build_report`` gathers the inputs from the dispute facade and the
 bot's counters. Definitions (each count is attributed to the period of its own event):
 
-- 受理纠纷件数 ``received``: tickets created in the period, less consultations.
+- 受理纠纷件数 ``received``: tickets created in the period, less consultations and chat alerts.
+- 紧急求助件数 ``urgent_alerts``: urgent items the bot opened for a villager's danger messages
+  (``source = "urgent"``, one per episode: handlers/urgent.py) created in the period and that staff
+  have not mediated. Each is a 风险隐患 and counts in 响应率 (against its hours-long deadline), never in
+  受理纠纷, 化解, 转办, 调解率 or 解决率; once staff start mediation or record a mediation outcome it
+  is a dispute received like any report.
 - 转人工法律咨询件数 ``consult_received``: legal questions villagers handed to a person (tickets of
   kind ``consult``, handlers/consult.py) created in the period. They count in 接待咨询 when staff
   answer, in 响应率 and 满意率, and never in 受理纠纷, 化解, 调解率, 解决率 or 风险隐患.
@@ -47,6 +52,7 @@ if TYPE_CHECKING:
 
 SUCCESS, FAILED = "调解成功", "调解不成"
 REFERRALS = ("转12345", "转司法所", "转法院", "转派出所")
+MEDIATED = (SUCCESS, FAILED, "部分化解")  # outcomes that say staff mediated
 RISK_WORDS = ("打架", "打人", "动手", "动刀", "拿刀", "持刀", "杀人", "威胁", "报复", "寻死", "自杀", "轻生",
               "喝农药", "喝药", "跳楼", "上访", "闹事", "堵路", "聚集", "群体", "拼命", "放火", "烧房")
 LOOKBACK_DAYS = 400
@@ -55,7 +61,8 @@ PAGE = 500
 # Column order and Chinese labels, shared by the page, the Markdown report and the CSV.
 LABELS = {
     "requests_total": "受理业务总量", "consultations": "接待咨询人次", "consultations_bot": "其中：智能问答",
-    "consultations_staff": "其中：工作人员答复", "consult_received": "转人工法律咨询件数", "received": "受理纠纷件数", "resolved": "化解纠纷件数",
+    "consultations_staff": "其中：工作人员答复", "consult_received": "转人工法律咨询件数",
+    "urgent_alerts": "紧急求助件数", "received": "受理纠纷件数", "resolved": "化解纠纷件数",
     "mediation_rate": "调解率", "referred": "转办件数", "risks_found": "发现风险隐患",
     "risks_resolved": "化解风险隐患", "risks_referred": "移交风险隐患", "response_rate": "响应率",
     "solve_rate": "解决率", "satisfaction_rate": "满意率", "average_rating": "平均评分",
@@ -124,6 +131,7 @@ class Figures:
     consultations_bot: int = 0
     consultations_staff: int = 0
     consult_received: int = 0
+    urgent_alerts: int = 0
     resolved: int = 0
     failed: int = 0
     referred: int = 0
@@ -201,6 +209,12 @@ def is_risk(ticket: Ticket) -> bool:
     return ticket.outcome == "转派出所" or any(w in words for w in RISK_WORDS)
 
 
+def is_alert_only(ticket: Any) -> bool:
+    """An urgent item the bot opened for danger messages, which staff have not (yet) mediated."""
+    mediated = ticket.state == "mediating" or ticket.outcome in MEDIATED
+    return getattr(ticket, "source", "") == "urgent" and not mediated
+
+
 def _within(ts: float | None, start: float, end: float) -> bool:
     return ts is not None and start <= ts < end
 
@@ -234,7 +248,8 @@ def _count_response(f: Figures, t: Any, now: float) -> None:
 def _count_ticket(f: Figures, t: Any, start: float, end: float, now: float) -> None:
     if _within(t.first_response_at, start, end):
         f.consultations_staff += 1
-    if _within(t.resolved_at, start, end) and t.kind != CONSULT:
+    alert = is_alert_only(t)
+    if _within(t.resolved_at, start, end) and t.kind != CONSULT and not alert:
         f.resolved += t.outcome == SUCCESS
         f.failed += t.outcome == FAILED
         f.referred += t.outcome in REFERRALS
@@ -248,10 +263,13 @@ def _count_ticket(f: Figures, t: Any, start: float, end: float, now: float) -> N
         f.consult_received += 1
         _count_response(f, t, now)
         return
-    f.received += 1
-    f.solved += t.outcome == SUCCESS or t.outcome in REFERRALS
     _count_response(f, t, now)
-    if is_risk(t):
+    if alert:  # a danger the bot alerted staff to: a risk, not a dispute received
+        f.urgent_alerts += 1
+    else:
+        f.received += 1
+        f.solved += t.outcome == SUCCESS or t.outcome in REFERRALS
+    if alert or is_risk(t):
         f.risks_found += 1
         f.risks_resolved += t.outcome == SUCCESS
         f.risks_referred += t.outcome in REFERRALS

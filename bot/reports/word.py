@@ -54,7 +54,7 @@ def narrative(report: Report, township: str = "") -> list[tuple[str, str]]:
             f"调解率 {percent(t.mediation_rate)}；转有关部门处理 {t.referred} 件。按时回应率 {percent(t.response_rate)}，"
             f"解决率 {percent(t.solve_rate)}，群众满意率 {percent(t.satisfaction_rate)}（{t.rated} 件评价）。")),
         ("二、风险隐患排查", (
-            f"排查发现涉及人身安全、群体性等风险隐患 {t.risks_found} 件，化解 {t.risks_resolved} 件，"
+            f"排查发现涉及人身安全、群体性等风险隐患 {t.risks_found} 件（其中村民通过公众号紧急求助 {t.urgent_alerts} 件），化解 {t.risks_resolved} 件，"
             f"移交有关部门 {t.risks_referred} 件。")),
         ("三、法律咨询与普法宣传", (
             f"受理业务总量 {t.requests_total} 件次，其中接待法律咨询 {t.consultations} 人次（智能问答 "

@@ -41,6 +41,11 @@ class Keys:
         """Counter: reports the villager filed on one local day (``20261205``); expires after 2 days."""
         return self.user(openid, f"reports:{day}")
 
+    def urgent_episode(self, openid: str) -> str:
+        """String "<ticket id> <time of the last danger message>": the villager's urgent item that
+        further danger messages join (TTL: the episode)."""
+        return self.user(openid, "urgent-episode")
+
     def recent_emergency(self, openid: str) -> str:
         """String: the villager sent an emergency lately; a report they file meanwhile is urgent (TTL)."""
         return self.user(openid, "urgent")
