@@ -3,13 +3,14 @@ digits or words of the description; filters by assignee."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.console.conftest import flashes
 
 
 def _rows(html: str) -> list[str]:
-    import re
+
 
     return re.findall(r'data-ticket="([^"]+)"', html)
 
@@ -53,3 +54,16 @@ def test_the_queue_filters_by_assignee(staff_client: Any, new_ticket: Any, servi
     html = browser.page("/staff/?assignee=张调解")
     assert _rows(html) == [mine.id] and '<option value="李调解"' in html
     assert set(_rows(browser.page("/staff/"))) == {mine.id, theirs.id, nobodys.id}
+
+
+def test_a_mediator_s_own_view_lists_only_what_they_claimed(staff_client: Any, new_ticket: Any,
+                                                           services: Any) -> None:
+    mine, theirs = new_ticket(), new_ticket()
+    services.disputes.claim(mine.id, "张调解")
+    services.disputes.claim(theirs.id, "李调解")
+    browser = staff_client("张调解")
+    queue = browser.page("/staff/")
+    link = re.search(r'<a href="([^"]+)" id="nav-mine">我的</a>', queue)
+    assert link, "every page has 「我的」 in its header"
+    own = browser.page(link.group(1).replace("&amp;", "&"))
+    assert "我的事项" in own and _rows(own) == [mine.id]
