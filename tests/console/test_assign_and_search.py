@@ -10,8 +10,6 @@ from tests.console.conftest import flashes
 
 
 def _rows(html: str) -> list[str]:
-
-
     return re.findall(r'data-ticket="([^"]+)"', html)
 
 
