@@ -11,7 +11,9 @@ once with the point of each answered topic (what a villager's question really co
 Replies: on the project's own point phrasings held out one at a time (bot/matching/points.py), the
 length of the reply a villager gets (the point's answer or the summary, and the line of choices),
 and the share whose asked fact opens the reply (the chosen point is the one the phrasing was
-written for). Targets (issue 13): median ≤ 220 characters, longest ≤ 600.
+written for), or whose choice of points offers it. Targets (issues 13, 21): median ≤ 220 characters,
+longest ≤ 600; own point or its choice ≥ 95 %, another point ≤ 1 %, related topics' questions given
+a point ≤ 5 %.
 """
 from __future__ import annotations
 
@@ -96,7 +98,9 @@ def reply_figures() -> dict[str, Any]:
     lengths = []
     for row in asked:
         topic = kb.topics[row.topic]
-        lengths.append(len(short_reply(topic, topic.point(row.choice() or ""), texts)))
+        point = topic.point(row.choice() or "")
+        options = matcher.points.options(row.topic, matcher.analyse(row.question)) if point is None else ()
+        lengths.append(len(short_reply(topic, point, texts, options)))
     at, margin = tune(rows)
     return {
         "topics_with_points": sum(1 for t in kb.topics.values() if t.points), "topics": len(kb.topics),
@@ -106,6 +110,8 @@ def reply_figures() -> dict[str, Any]:
         "fact_first": sum(r.choice() == r.expected for r in asked) / max(len(asked), 1),
         "summary_instead": sum(r.choice() is None for r in asked) / max(len(asked), 1),
         "other_point": sum(r.choice() not in (None, r.expected) for r in asked) / max(len(asked), 1),
+        "own_point_or_its_choice": sum(r.choice() == r.expected or (r.choice() is None and r.expected in r.offered())
+                                       for r in asked) / max(len(asked), 1),
         "related_given_a_point": sum(r.choice() is not None for r in rows if not r.expected)
         / max(len(rows) - len(asked), 1),
         "thresholds": [POINT_AT, POINT_MARGIN], "tuned_now": [at, margin],
@@ -224,9 +230,11 @@ def main() -> None:
     print(f"  median reply {replies['median_reply_chars']:.0f} chars (target ≤ 220), "
           f"longest {replies['longest_reply_chars']} (≤ 600)")
     print(f"  asked fact opens the reply (its own point chosen): {replies['fact_first']:.1%}; "
-          f"summary instead: {replies['summary_instead']:.1%}; another point: {replies['other_point']:.1%}")
+          f"summary and the choice of points instead: {replies['summary_instead']:.1%}; "
+          f"another point: {replies['other_point']:.1%} (target ≤ 1%)")
+    print(f"  own point, or the choice that offers it: {replies['own_point_or_its_choice']:.1%} (target ≥ 95%)")
     print(f"  related topics' point questions given a point: {replies['related_given_a_point']:.1%} "
-          f"(of {replies['related_topic_questions']})")
+          f"(of {replies['related_topic_questions']}; target ≤ 5%)")
     print(f"  thresholds in code {replies['thresholds']}, tuned on today's data {replies['tuned_now']}")
     print(json.dumps({"matcher": ours.as_dict(), "baseline": baseline.as_dict(), "questions_per_second": round(rate),
                       "questions_per_second_with_point": round(with_points), "replies": replies}))

@@ -1,9 +1,10 @@
 """Knowledge-base answers: the short answer to the question asked, then 「详细」/「法条」/「调解」.
 
 A legal question is answered with the point of the matched topic that answers it (its ``answer``,
-one to three sentences and the next step), else the topic's summary, else (data mid-edit) the whole
-topic; then one line of choices. The conversation remembers the topic and point for the next
-message (flow ``answered``): 「详细」 gives the whole topic, 「法条」 the cited articles' own text from
+one to three sentences and the next step), else the topic's summary with the choice of its likeliest
+points (「您想问的是：1. … 2. …」, bot/matching/points.py), else (data mid-edit) the whole topic; then
+one line of choices. The conversation remembers the topic, point and offered points for the next
+message (flow ``answered``): a number gives the offered point's answer, 「详细」 gives the whole topic, 「法条」 the cited articles' own text from
 ``knowledge/laws/``, 「调解」 starts the dispute report about the topic. Any other message is a new
 message, routed as usual (or, when the answer interrupted a rating offer, ``state["resume"]``, by
 that conversation).
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.disputes.flow import normalize as choice_text
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.matching.questions import split as split_questions
 from bot.wechat.context import Context
@@ -42,11 +45,15 @@ def lead(topic: Topic, point: Point | None) -> str:
     return topic.summary.strip() or topic.reply_text()
 
 
-def short_reply(topic: Topic, point: Point | None, texts: Texts) -> str:
-    """The short answer and the line of choices (pure: the benchmark measures exactly this)."""
+def short_reply(topic: Topic, point: Point | None, texts: Texts, options: Sequence[Point] = ()) -> str:
+    """The short answer and the line of choices; with no point, the summary and the numbered
+    ``options`` (pure: the benchmark measures exactly this)."""
     text = lead(topic, point)
-    choices = texts.get("answer_choices" if text != topic.reply_text() else "answer_choices_more")
-    return _fits(text, choices)
+    whole = text == topic.reply_text()
+    if point is None and options and not whole:
+        numbered = [f"{i}. {option.title}" for i, option in enumerate(options, 1)]
+        text = "\n".join([text, texts.get("point_choice_header"), *numbered, texts.get("point_choice_footer")])
+    return _fits(text, texts.get("answer_choices_more" if whole else "answer_choices"))
 
 
 def answer(ctx: Context, topic_id: str, question: str = "") -> str:
@@ -57,10 +64,13 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     and answered on 「接着问」."""
     topic = ctx.services.kb.topics[topic_id]
     ctx.count("faq", topic_id)
-    point = ctx.services.matcher.match_point(topic_id, question) if question else None
+    matcher = ctx.services.matcher
+    point = matcher.match_point(topic_id, question) if question else None
+    options = matcher.points.options(topic_id, matcher.analyse(question)) if question and point is None else ()
     other = other_question(ctx, topic_id, point, question)
-    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "", **({"more": list(other)} if other else {}))
-    reply = short_reply(topic, point, ctx.texts)
+    ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "",
+                  **({"options": [p.id for p in options]} if options else {}), **({"more": list(other)} if other else {}))
+    reply = short_reply(topic, point, ctx.texts, options)
     if not other:
         return reply
     key = "answer_other_question" if other[1] else "answer_other_unknown"
@@ -102,6 +112,10 @@ def follow_up(message: Message, ctx: Context) -> HandlerResult:
     if topic is not None and word in LAWS:
         ctx.set_state(**state)
         return laws_reply(ctx, topic, topic.point(state.get("point") or ""))
+    offered = topic.point(_offered(state, choice_text(said or ""))) if topic is not None else None
+    if topic is not None and offered is not None:  # the number of an offered point: its answer
+        ctx.set_state(flow=FLOW, topic=topic.id, point=offered.id)
+        return short_reply(topic, offered, ctx.texts)
     more = state.get("more") or []
     if len(more) == 3 and more[1] in ctx.services.kb.topics and word in ctx.texts.get("answer_other_words").split():
         words, other_topic, point_id = (str(x) for x in more)
@@ -127,6 +141,14 @@ def follow_up(message: Message, ctx: Context) -> HandlerResult:
         ctx.state = resume
         return ctx.services.routes.route(message, resume).handler(message, ctx)
     return ctx.handle_as_new(message)
+
+
+def _offered(state: dict[str, object], number: str) -> str:
+    """The id of the offered point whose number the villager sent (「2」, 「二」, 「第二个」), or ""."""
+    options = state.get("options")
+    if not isinstance(options, list) or not number.isdigit() or not 1 <= int(number) <= len(options):
+        return ""
+    return str(options[int(number) - 1])
 
 
 def laws_reply(ctx: Context, topic: Topic, point: Point | None) -> str:

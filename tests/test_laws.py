@@ -123,3 +123,45 @@ def test_every_citation_of_the_real_knowledge_base_is_shaped_like_one_article_or
         for citation in topic.legal_basis:
             if not any(citation in r for r in reported):
                 assert laws.quote(citation) is not None, citation
+
+
+def test_a_law_replaced_by_a_successor_in_force_is_named_with_the_answers_that_still_rely_on_it(laws_dir: Path) -> None:
+    """A reviewer marks the old environmental law with the code that takes it in; from the code's
+    first day, lint warns once for the file and names the topic files that still cite it."""
+    import datetime as dt
+
+    from bot.matching.laws import outdated
+
+    (laws_dir / "laws" / "old-law.toml").write_text('''
+name = "中华人民共和国测试旧法"
+aliases = ["测试旧法"]
+version = "2014年修订"
+effective = 2015-01-01
+successor = "中华人民共和国测试法典"
+successor_effective = 2026-08-15
+
+[articles]
+"57" = """第五十七条　测试用的条文。"""
+''', encoding="utf-8")
+    citations = [("environment.toml", "legal_basis", "《测试旧法》第五十七条"),
+                 ("environment.toml", "points[report].basis", "《中华人民共和国测试旧法》第五十七条"),
+                 ("will.toml", "legal_basis", f"《{CIVIL}》第一千一百四十三条")]
+    assert outdated(laws_dir, citations, dt.date(2026, 8, 14)) == []  # the code is not in force yet
+    [(file, field, message)] = outdated(laws_dir, citations, dt.date(2026, 12, 8))
+    assert (file, field) == ("laws/old-law.toml", "successor")
+    assert "《中华人民共和国测试法典》" in message and "2026-08-15" in message and "2015-01-01" in message
+    assert "environment.toml" in message and "will.toml" not in message
+    assert lint(laws_dir, citations) == []  # a warning, not an error: the old text still resolves
+
+
+@pytest.mark.parametrize("header, problem", [
+    ('successor = "中华人民共和国测试法典"\n', "successor_effective"),
+    ('successor = "中华人民共和国测试法典"\nsuccessor_effective = "2026年8月15日"\n', "successor_effective"),
+    ("successor = 7\nsuccessor_effective = 2026-08-15\n", "successor: not a string"),
+    ("successor_effective = 2026-08-15\n", "without a successor"),
+])
+def test_a_successor_without_its_date_is_an_error_of_the_law_file(laws_dir: Path, header: str, problem: str) -> None:
+    (laws_dir / "laws" / "old-law.toml").write_text(
+        f'name = "旧法"\nversion = "v"\neffective = 2015-01-01\n{header}[articles]\n"1" = "第一条　x"\n', encoding="utf-8")
+    messages = [message for file, _, message in lint(laws_dir, []) if file == "laws/old-law.toml"]
+    assert any(problem in m for m in messages), messages

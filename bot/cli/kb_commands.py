@@ -53,12 +53,17 @@ def build_cmd(directory: Path | None) -> None:
 @kb.command("lint")
 @_DIR
 def lint_cmd(directory: Path | None) -> None:
-    """Check every topic file; exit 1 listing each problem as file: field: message."""
-    from bot.matching.kb import KnowledgeBase, lint
+    """Check every topic file; exit 1 listing each problem as file: field: message.
+
+    Warnings (a law file whose listed successor is now in force) are printed as
+    `warning: file: field: message` and do not fail the check."""
+    from bot.matching.kb import KnowledgeBase, lint, warnings
 
     errors = lint(directory)
     for error in errors:
         click.echo(str(error), err=True)
+    for warning in warnings(directory):
+        click.echo(f"warning: {warning}", err=True)
     if errors:
         raise SystemExit(1)
     click.echo(f"ok: {len(KnowledgeBase.load(directory).topics)} topics")

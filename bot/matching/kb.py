@@ -166,12 +166,31 @@ def lint(directory: Path | None = None, today: dt.date | None = None) -> list[Li
     return errors
 
 
-def _lint_citations(directory: Path, loaded: dict[str, tuple[str, Topic]]) -> list[LintError]:
-    """Every cited article (topics' legal_basis, points' basis) has its text in ``laws/``."""
+def warnings(directory: Path | None = None, today: dt.date | None = None) -> list[LintError]:
+    """What a reviewer should look at but need not block a release: law files whose version a
+    successor in force has replaced (bot/matching/laws.py ``outdated``)."""
+    directory = Path(directory) if directory is not None else knowledge.KNOWLEDGE_DIR
+    loaded: dict[str, tuple[str, Topic]] = {}
+    for path in sorted((directory / "topics").glob("*.toml")):
+        data, file_errors = _read(path)
+        if not file_errors:
+            topic = _topic(data)
+            loaded.setdefault(topic.id, (path.name, topic))
+    found = laws.outdated(directory, _citations(loaded), today or dt.date.today())
+    return [LintError(*warning) for warning in found]
+
+
+def _citations(loaded: dict[str, tuple[str, Topic]]) -> list[tuple[str, str, str]]:
+    """(file, field, citation) for every topic's legal_basis and every point's basis."""
     citations = [(name, "legal_basis", c) for name, t in loaded.values() for c in t.legal_basis]
     citations += [(name, f"points[{p.id}].basis", c) for name, t in loaded.values()
                   for p in t.points for c in p.basis]
-    return [LintError(*problem) for problem in laws.lint(directory, citations)]
+    return citations
+
+
+def _lint_citations(directory: Path, loaded: dict[str, tuple[str, Topic]]) -> list[LintError]:
+    """Every cited article (topics' legal_basis, points' basis) has its text in ``laws/``."""
+    return [LintError(*problem) for problem in laws.lint(directory, _citations(loaded))]
 
 
 def _read(path: Path) -> tuple[dict[str, Any], list[LintError]]:

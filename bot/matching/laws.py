@@ -7,6 +7,12 @@ Each law file has ``name`` (exactly as cited), ``aliases``, ``version``, ``effec
 and an ``[articles]`` table keyed by the Arabic article number (之二 → ``"287-2"``), each text the
 article as printed, starting with its number. ``lint`` reports every citation with no text here,
 so that staff and reviewers can check each answer against the article it relies on.
+
+A law that a newer one replaces (a code that absorbs it, a new law after a provisional regulation)
+names it: ``successor`` (the new law's name) and ``successor_effective`` (its TOML date in force).
+``outdated`` warns, from that date on, that this file's version is no longer the law in force and
+names every citation that still relies on it: a warning, not an error, because the topics may keep
+citing the old text until the new one is transcribed.
 """
 from __future__ import annotations
 
@@ -88,6 +94,8 @@ class Law:
     version: str
     effective: dt.date
     articles: Mapping[str, str]
+    successor: str = ""  # the law that replaces this version ("" when none is known)
+    successor_effective: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,14 @@ def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
     effective = data.get("effective")
     if not isinstance(effective, dt.date) or isinstance(effective, dt.datetime):
         problems.append("effective: missing or not a TOML date (YYYY-MM-DD)")
+    successor, successor_effective = data.get("successor", ""), data.get("successor_effective")
+    if not isinstance(successor, str):
+        problems.append("successor: not a string")
+    elif successor.strip() and not (isinstance(successor_effective, dt.date)
+                                    and not isinstance(successor_effective, dt.datetime)):
+        problems.append("successor_effective: missing or not a TOML date (YYYY-MM-DD) for the successor")
+    elif not successor.strip() and successor_effective is not None:
+        problems.append("successor_effective: given without a successor")
     articles = data.get("articles")
     if not isinstance(articles, dict) or not all(isinstance(v, str) for v in articles.values()):
         problems.append("articles: missing or not a table of strings")
@@ -187,7 +203,33 @@ def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
 
 def _law(data: dict[str, Any]) -> Law:
     return Law(data["name"].strip(), tuple(data.get("aliases", [])), data["version"], data["effective"],
-               MappingProxyType(dict(data["articles"])))
+               MappingProxyType(dict(data["articles"])), data.get("successor", "").strip(),
+               data.get("successor_effective"))
+
+
+def outdated(directory: Path, citations: Iterable[tuple[str, str, str]], today: dt.date) -> list[tuple[str, str, str]]:
+    """(file, field, message): one warning per law file whose listed successor is in force on
+    ``today`` and came after this file's version, naming the citations (file, field, citation)
+    that still rely on the old version."""
+    warnings: list[tuple[str, str, str]] = []
+    cited = list(citations)
+    for path in sorted((directory / "laws").glob("*.toml")):
+        data, problems = _read(path)
+        if problems:
+            continue  # lint names the broken file
+        law = _law(data)
+        if not law.successor or law.successor_effective is None:
+            continue
+        if law.successor_effective > today or law.successor_effective <= law.effective:
+            continue
+        names = {law.name, *law.aliases}
+        users = sorted({file for file, _, citation in cited
+                        if (parsed := parse_citation(citation)) is not None and parsed.law in names})
+        relied = f"; still cited by {', '.join(users)}" if users else ""
+        warnings.append((f"laws/{path.name}", "successor",
+                         f"this version (in force {law.effective}) is superseded by 《{law.successor}》, "
+                         f"in force since {law.successor_effective}{relied}"))
+    return warnings
 
 
 def lint(directory: Path, citations: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

@@ -5,7 +5,10 @@ Once the matcher has chosen a topic, the villager usually asked one specific thi
 "topics" are the point ids and whose phrasings are each point's questions and its title with its
 keywords (the point's answer is reference text: its words stop counting as unknown, nothing more).
 The best point is chosen when it scores at least ``POINT_AT`` and leads the next point by
-``POINT_MARGIN``; otherwise no point fits and the reply is the topic's summary.
+``POINT_MARGIN``: a point answers only the question it was written for. Otherwise no point is sure,
+and the reply is the topic's summary with the choice of its likeliest points (``options``, at most
+``MENU_SIZE``), which the villager picks with a number: one more message, never a confident answer
+to another question (a 「不行」 that answers another point tells the villager the opposite of the law).
 
 The two thresholds were tuned with ``tune`` on the project's own point phrasings, held out one at
 a time (leave-one-out: each question of each point is ranked against an index built without it),
@@ -21,17 +24,22 @@ from types import MappingProxyType
 from bot.matching.kb import KnowledgeBase, Point, Topic
 from bot.matching.ranking import Analysed, Blend, Scored, TopicIndex
 
-# Tuned by ``tune`` (leave-one-out over the points' own questions, see the module docstring) on
-# the knowledge base of 2026-12-04 after the second round of point phrasings (58 topics, 2,904
-# point questions, 9,204 related-topic ones). benchmarks/matcher.py prints the held-out figures
-# for the current data and what ``tune`` would choose on it.
-POINT_AT = 0.42
+# Chosen on the leave-one-out figures (see the module docstring) of the knowledge base of 2026-12-08
+# (58 topics, about 3,000 point questions and 9,300 related-topic ones), with the choice of points
+# as the fallback: the least strict threshold at which held-out questions get another point under
+# 1 % of the time (0.42 gave 2.4 %) and related topics' questions get a point under 5 % (13 %);
+# ``tune`` chooses 0.59 on the same rows, at a cost within 0.01. benchmarks/matcher.py prints the
+# figures for the current data and what ``tune`` would choose on it.
+POINT_AT = 0.56
 POINT_MARGIN = 0.04
+MENU_SIZE = 3  # points offered when none is sure: a phone screen with the summary
 # The topic blend, except that words of a point's answer earn a little credit (better held-out
 # top-1 on the point questions: 77% against 75%).
 POINT_BLEND = Blend(background=0.3)
-# A wrong point misleads; no point falls back to the (correct, less specific) summary.
+# A wrong point misleads; no point falls back to the (correct, less specific) summary and the
+# choice of points: one more message when the asked point is offered, a miss when it is not.
 MISSED_COST = 0.5
+MENU_COST = 0.1
 # Questions about a related topic reach a topic's points only when the topic matcher erred, so they
 # count for less than the questions the points were written for.
 NEGATIVE_WEIGHT = 0.5
@@ -50,6 +58,10 @@ class HeldOut:
 
     def choice(self, at: float = POINT_AT, margin: float = POINT_MARGIN) -> str | None:
         return decide(self.ranked, at, margin)
+
+    def offered(self, size: int = MENU_SIZE) -> tuple[str, ...]:
+        """The point ids the choice lists when no point is sure (those with evidence, best first)."""
+        return tuple(s.topic for s in self.ranked if s.score > 0)[:size]
 
 
 class PointIndex:
@@ -87,6 +99,13 @@ class PointIndex:
         chosen = decide(self.rank(topic_id, query), self.at, self.margin)
         return self._points.get(topic_id, {}).get(chosen) if chosen else None
 
+    def options(self, topic_id: str, query: Analysed, size: int = MENU_SIZE) -> tuple[Point, ...]:
+        """The points to offer when none clearly answers ``query``: those the query has evidence
+        for, best first, then the topic's first points in file order; ``size`` at most."""
+        points = self._points.get(topic_id, {})
+        ranked = [s.topic for s in self.rank(topic_id, query) if s.score > 0]
+        return tuple(points[i] for i in dict.fromkeys([*ranked, *points]) if i in points)[:size]
+
     def held_out(self, kb: KnowledgeBase, topics: Iterable[str] | None = None) -> list[HeldOut]:
         """Leave-one-out over every point question, plus related topics' point questions as
         negatives; over every topic with points, or only ``topics``."""
@@ -116,9 +135,10 @@ def decide(ranked: Iterable[Scored], at: float, margin: float) -> str | None:
 
 
 def cost(rows: Iterable[HeldOut], at: float, margin: float) -> float:
-    """Wrong points per question to answer, plus missed points at ``MISSED_COST``, plus points given
-    to questions no point should take (per such question): lower is better."""
-    wrong = missed = taken = positives = negatives = 0
+    """Wrong points per question to answer, plus choices that offer the asked point at
+    ``MENU_COST`` and those that do not at ``MISSED_COST``, plus points given to questions no point
+    should take (per such question): lower is better."""
+    wrong = offered = missed = taken = positives = negatives = 0
     for row in rows:
         chosen = row.choice(at, margin)
         if row.expected is None:
@@ -127,8 +147,11 @@ def cost(rows: Iterable[HeldOut], at: float, margin: float) -> float:
         else:
             positives += 1
             wrong += chosen is not None and chosen != row.expected
-            missed += chosen is None
-    return (wrong + MISSED_COST * missed) / max(positives, 1) + NEGATIVE_WEIGHT * taken / max(negatives, 1)
+            if chosen is None:
+                offered += row.expected in row.offered()
+                missed += row.expected not in row.offered()
+    return ((wrong + MENU_COST * offered + MISSED_COST * missed) / max(positives, 1)
+            + NEGATIVE_WEIGHT * taken / max(negatives, 1))
 
 
 def tune(rows: list[HeldOut]) -> tuple[float, float]:

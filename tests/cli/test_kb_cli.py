@@ -37,6 +37,22 @@ def test_lint_fails_naming_file_and_field(runner: CliRunner, tmp_path: Path) -> 
     assert "topics/will.toml: (file): missing" in result.output
 
 
+def test_lint_warns_about_a_law_whose_successor_is_in_force_but_still_passes(runner: CliRunner, tmp_path: Path) -> None:
+    """The environmental-protection law names the 生态环境法典 (in force 2026-08-15) as its successor:
+    lint passes and says which law file is outdated and which topics still cite it."""
+    shutil.copytree(knowledge.KNOWLEDGE_DIR, tmp_path / "kb")
+    result = runner.invoke(kb, ["lint", "--dir", str(tmp_path / "kb")])
+    assert result.exit_code == 0, result.output
+    assert ("warning: laws/environmental-protection-law.toml: successor: this version (in force 2015-01-01) "
+            "is superseded by 《中华人民共和国生态环境法典》, in force since 2026-08-15; still cited by environment.toml"
+            ) in result.output
+    path = tmp_path / "kb" / "laws" / "environmental-protection-law.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("successor_effective = 2026-08-15\n", ""), encoding="utf-8")
+    result = runner.invoke(kb, ["lint", "--dir", str(tmp_path / "kb")])
+    assert result.exit_code == 1
+    assert "laws/environmental-protection-law.toml: (file): successor_effective: missing" in result.output
+
+
 def test_match_jsonl_writes_one_object_per_line(runner: CliRunner) -> None:
     questions = ["老板跑了工钱不给咋整", "你好", "", "我要反映", "JF20261124-0007", "明天天气怎么样"]
     result = runner.invoke(kb, ["match", "--jsonl"], input="\n".join(questions) + "\n")
