@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.config import BotConfig, Config
 from bot.disputes import Disputes
+from bot.notify import Notifier
 from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
@@ -56,6 +57,7 @@ class Services:
         self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
         self.inbound = spool_for(config)  # messages kept while Redis is away (bot.wechat.inbound)
         self.routes: Router = ROUTES
+        self.notifier = Notifier(config, redis, self.keys, self.texts)  # before disputes: it alerts
         self.disputes = Disputes(self)
         self.posts = Posts(config, redis, self.keys, self.wechat, self.counters, self.texts)
         if knowledge is not None:
