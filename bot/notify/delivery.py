@@ -19,6 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bot.config import NotifyConfig
 from bot.notify.compose import batch_text, batched
 from bot.notify.outbox import Outbox, answer_json, robot_of
@@ -50,6 +52,7 @@ class Delivery:
         self.robots = robots
         self.config = config
         self.texts = texts
+        self.unrecorded: list[tuple[str, float, str]] = []  # sent, but Redis was away to record it
 
     @property
     def lease(self) -> float:
@@ -61,6 +64,7 @@ class Delivery:
 
     def run(self, now: float) -> Report:
         report = Report()
+        self._record_unrecorded()
         self.outbox.reclaim(now)
         by_robot: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for message in self.outbox.due(now):
@@ -94,12 +98,8 @@ class Delivery:
             answer = self._send(robot, [m["alert"] for m, _ in claimed])
             report.calls += 1
             if answer.ok:
-                for message, token in claimed:
-                    if self.outbox.finish(message["id"], token, now, answer_json(answer.errcode, answer.errmsg)):
-                        report.sent += 1
-                    else:
-                        log.warning("alert sent after its lease ran out; another sender may send it too",
-                                    extra={"alert": message["id"]})
+                for message, _ in claimed:
+                    report.sent += self._record(message["id"], now, answer_json(answer.errcode, answer.errmsg))
                 continue
             report.errors.append(f"{robot.name}: {answer.describe()}")
             if answer.throttled:
@@ -115,6 +115,23 @@ class Delivery:
             report.failed += len(claimed)
             self._release_rest(units[i + 1:], later, "", report)
             return
+
+    def _record(self, message_id: str, now: float, answer: str) -> int:
+        """Record a message the robot took; kept in memory while Redis is away (1 if recorded now)."""
+        try:
+            if not self.outbox.finish(message_id, now, answer):
+                log.warning("alert was sent a second time", extra={"alert": message_id})
+                return 0
+            return 1
+        except RedisError:
+            log.warning("alert sent but not recorded (redis); recorded on the next run", extra={"alert": message_id})
+            self.unrecorded.append((message_id, now, answer))
+            return 0
+
+    def _record_unrecorded(self) -> None:
+        waiting, self.unrecorded = self.unrecorded, []
+        for message_id, at, answer in waiting:
+            self._record(message_id, at, answer)
 
     def _send(self, robot: Robot, alerts: list[Any]) -> Answer:
         text = batch_text(self.texts, alerts)

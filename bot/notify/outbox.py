@@ -5,12 +5,14 @@ Guarantees (every step is one Lua script over keys sharing the ``{nt}`` hash tag
 - ``enqueue`` stores a message at most once per id (the same event queued twice, by the web process
   and by the worker's sweep, is one message);
 - ``claim`` moves a due message to the lease set with a random token; of two senders exactly one
-  gets it. ``finish`` and ``retry`` act only for the holder of the token, so a sender whose lease ran
-  out (it stalled or died) cannot record over the one that took the message next;
+  gets it. ``retry`` acts only for the holder of the token, so a sender whose lease ran out (it
+  stalled) cannot reschedule a message another sender holds now;
 - a lease that runs out (the sender was killed mid-send) puts the message back in ``due``
-  (``reclaim``): nothing is lost. A message is "sent" once a robot answered errcode 0; a sender
-  killed after the robot took a message but before recording it is the one case a second copy can
-  reach the group (robots take no idempotency key);
+  (``reclaim``): nothing is lost. A message is "sent" once a robot answered errcode 0, recorded by
+  ``finish`` whoever sent it. When Redis is away at that moment the sender keeps the record in
+  memory and writes it first thing next run (``bot.notify.delivery``). A sender killed after the
+  robot took a message but before recording it is the one case a second copy can reach the group
+  (robots take no idempotency key);
 - sent messages are kept ``KEEP_SENT`` seconds (their ids keep a re-queued event from repeating).
 """
 
@@ -44,14 +46,17 @@ redis.call('HSET', KEYS[1], 'lease', ARGV[4])
 return 1
 """
 
-# KEYS[1] message hash, [2] lease, [3] sent. ARGV[1] id, [2] now, [3] token, [4] answer, [5] keep.
+# KEYS[1] message hash, [2] lease, [3] sent, [4] due. ARGV[1] id, [2] now, [3] answer, [4] keep.
+# Any sender the robot answered errcode 0 may record it (its lease may have run out meanwhile);
+# returns 0 when it was recorded sent before (a second copy went out).
 FINISH = """
-if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[3] then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'state') == 'sent' then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'state', 'sent', 'sent_at', ARGV[2], 'answer', ARGV[4], 'lease', '')
+redis.call('HSET', KEYS[1], 'state', 'sent', 'sent_at', ARGV[2], 'answer', ARGV[3], 'lease', '')
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
@@ -69,8 +74,8 @@ return 1
 
 # KEYS[1] message hash, [2] lease, [3] due. ARGV[1] id, [2] now. A lease that ran out: back to due.
 RECLAIM = """
-local until = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not until or tonumber(until) > tonumber(ARGV[2]) then return 0 end
+local ends = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not ends or tonumber(ends) > tonumber(ARGV[2]) then return 0 end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'lease', '', 'last_error', 'sender stopped mid-send (lease ran out)')
@@ -145,10 +150,10 @@ class Outbox:
         won = int(self._claim(keys=keys, args=[message_id, repr(now), repr(lease_until), token]))
         return token if won else None
 
-    def finish(self, message_id: str, token: str, now: float, answer: str) -> bool:
-        """Record the robot's errcode 0; False when this sender's lease was lost meanwhile."""
-        keys = [self._m(message_id), self._k("lease"), self._k("sent")]
-        return bool(int(self._finish(keys=keys, args=[message_id, repr(now), token, answer, KEEP_SENT])))
+    def finish(self, message_id: str, now: float, answer: str) -> bool:
+        """Record the robot's errcode 0; False when it was recorded sent before."""
+        keys = [self._m(message_id), self._k("lease"), self._k("sent"), self._k("due")]
+        return bool(int(self._finish(keys=keys, args=[message_id, repr(now), answer, KEEP_SENT])))
 
     def retry(self, message_id: str, token: str, next_at: float, error: str = "", attempt: bool = True) -> bool:
         """Back to ``due`` at ``next_at`` with the reason; ``attempt`` counts a failed try."""
