@@ -68,7 +68,8 @@ class BotConfig:
     township: str = "示例镇"
     office_phone: str = "0000-0000000"
     office_address: str = "镇政府一楼司法所"
-    office_hours: str = "工作日北京时间10:00—14:00、16:00—19:30"
+    office_days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekdays (1 = Monday) staff read messages
+    office_periods: tuple[str, ...] = ("10:00-14:00", "16:00-19:30")  # Beijing time
     state_ttl: int = 1800
     dedupe_ttl: int = 60
     draft_ttl: int = 86400
@@ -308,6 +309,7 @@ def validate(config: Config) -> None:
             raise ConfigError(f"config key web.trusted_proxies: {proxy!r} is not an address or network") from None
     if config.bot.max_reports_per_day < 0:
         raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
+    _validate_office_hours(config.bot)
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)
@@ -322,6 +324,17 @@ def _validate_serve(serve: ServeConfig) -> None:
             raise ConfigError(f"config key serve.{key} must be 1 or more, got {getattr(serve, key)}")
     if not 1 <= serve.port <= 65535:
         raise ConfigError(f"config key serve.port must be 1 to 65535, got {serve.port}")
+
+
+def _validate_office_hours(bot: BotConfig) -> None:
+    if not bot.office_days or any(not 1 <= d <= 7 for d in bot.office_days):
+        raise ConfigError("config key bot.office_days must list weekdays 1 (Monday) to 7 (Sunday)")
+    if not bot.office_periods:
+        raise ConfigError("config key bot.office_periods must list at least one period like 10:00-14:00")
+    clock = r"([01]\d|2[0-3]):[0-5]\d"
+    for period in bot.office_periods:
+        if not re.fullmatch(f"{clock}-{clock}", period) or period[:5] >= period[6:]:
+            raise ConfigError(f"config key bot.office_periods: {period!r} must look like 10:00-14:00")
 
 
 def _validate_notify(notify: NotifyConfig) -> None:

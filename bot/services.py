@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.config import BotConfig, Config
 from bot.disputes import Disputes
+from bot.duty import OfficeHours
 from bot.notify import Notifier
 from bot.posts import Posts
 from bot.store.counters import BufferedCounters
@@ -47,6 +48,7 @@ class Services:
         self.config = config
         self.redis = redis
         self.keys = Keys(config.redis.key_prefix)
+        self.office_hours = OfficeHours.from_config(b)  # when staff read messages (bot.duty)
         self.texts = load_texts(b)
         # A push is remembered at least as long as its signed URL is accepted (N8): an identical
         # captured push re-sent within the replay window gets the first reply, never a second run.
@@ -91,7 +93,7 @@ class Services:
 def load_texts(bot: BotConfig) -> Texts:
     """The wording (knowledge/replies), with the office's name, township, phone and address filled in."""
     return Texts.load(defaults={"name": bot.name, "township": bot.township, "office_phone": bot.office_phone,
-                                "office_address": bot.office_address, "office_hours": bot.office_hours})
+                                "office_address": bot.office_address, "office_hours": OfficeHours.from_config(bot).spoken()})
 
 
 def build_knowledge() -> Knowledge:
