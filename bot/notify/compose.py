@@ -57,8 +57,9 @@ def _label(texts: Texts, key: str, fallback: str) -> str:
 def ticket_alert(texts: Texts, ticket: Ticket, event: str, console_url: str, urgent_kind: str = "") -> Alert:
     """The alert about one ticket (``event``: urgent, new_report, new_consultation or overdue)."""
     link = f"{console_url.rstrip('/')}/staff/tickets/{ticket.id}"
-    lines = [texts.get("notify_ticket", ticket=ticket.id,
-                       kind=_label(texts, f"dispute_kind_{ticket.kind}", ticket.kind),
+    kind = (texts.get("notify_kind_chat_alert") if ticket.source == "urgent"
+            else _label(texts, f"dispute_kind_{ticket.kind}", ticket.kind))
+    lines = [texts.get("notify_ticket", ticket=ticket.id, kind=kind,
                        village=ticket.village or texts.get("notify_village_unknown"), link=link)]
     if event == "urgent":
         if urgent_kind:

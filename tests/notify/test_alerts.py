@@ -23,7 +23,8 @@ def test_an_urgent_message_reaches_both_groups_at_once_with_no_personal_data(
     (ticket,) = services.disputes.for_villager(v.openid)
     for robot in ("wecom", "dingtalk"):
         (message,) = robots.state.of(robot)
-        assert message.content.startswith("【紧急】")
+        assert message.content.startswith("【紧急】") and "情况：受到威胁" in message.content
+        assert "聊天中的紧急求助" in message.content  # not a report the villager filed
         assert ticket.id in message.content and f"{CONSOLE}/staff/tickets/{ticket.id}" in message.content
         assert message.mentioned == [DUTY_PHONE]  # @ the person on duty, through the robot's own list
         for personal in ("13900001111", "测试人甲", v.openid, DUTY_PHONE, "拿刀"):
