@@ -68,7 +68,8 @@ class BotConfig:
     township: str = "示例镇"
     office_phone: str = "0000-0000000"
     office_address: str = "镇政府一楼司法所"
-    office_hours: str = "工作日北京时间10:00—14:00、16:00—19:30"
+    office_days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekdays (1 = Monday) staff read messages
+    office_periods: tuple[str, ...] = ("10:00-14:00", "16:00-19:30")  # Beijing time
     state_ttl: int = 1800
     dedupe_ttl: int = 60
     draft_ttl: int = 86400
@@ -150,6 +151,32 @@ class PostsConfig:
     public_base_url: str = ""
 
 
+ROBOTS = ("wecom", "dingtalk")
+NOTIFY_EVENTS = ("urgent", "new_report", "new_consultation", "overdue", "digest")
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Alerts to the township's work group (``bot.notify``): which robots, which events go where."""
+    wecom_webhook: str = ""  # 企业微信/政务微信 group robot: https://.../cgi-bin/webhook/send?key=...
+    wecom_msgtype: str = "text"  # text | markdown
+    dingtalk_webhook: str = ""  # 钉钉 custom robot: https://oapi.dingtalk.com/robot/send?access_token=...
+    dingtalk_secret: str = ""  # its 加签 secret (SEC...); empty = the robot is not signed
+    duty_phone: str = ""  # the person on duty, @-mentioned on urgent alerts (never in the text)
+    console_url: str = ""  # base of the console links in alerts; empty = [web] public_url
+    urgent: tuple[str, ...] = ROBOTS  # robots told at once of an urgent message (@ duty_phone)
+    new_report: tuple[str, ...] = ROBOTS
+    new_consultation: tuple[str, ...] = ()
+    overdue: tuple[str, ...] = ROBOTS
+    digest: tuple[str, ...] = ROBOTS
+    digest_time: str = "08:30"  # Beijing time
+    send_from_web: bool = True  # the web process sends a new alert at once (the worker also does)
+    request_timeout: float = 3.0
+    per_minute: int = 20  # messages one robot takes a minute (both platforms: 20)
+    retry_base_seconds: int = 30
+    retry_max_seconds: int = 1800
+
+
 @dataclass(frozen=True)
 class LogConfig:
     level: str = "INFO"
@@ -167,6 +194,7 @@ class Config:
     queue: QueueConfig = field(default_factory=QueueConfig)
     disputes: DisputesConfig = field(default_factory=DisputesConfig)
     posts: PostsConfig = field(default_factory=PostsConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = ""
 
@@ -286,9 +314,11 @@ def validate(config: Config) -> None:
     for key in ("thread_window_hours", "urgent_episode_hours", "urgent_response_hours"):
         if getattr(config.disputes, key) < 1:
             raise ConfigError(f"config key disputes.{key} must be 1 or more, got {getattr(config.disputes, key)}")
+    _validate_office_hours(config.bot)
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)
+    _validate_notify(config.notify)
     _validate_timezone(config.posts.timezone)
     _validate_menu(config.menu)
 
@@ -299,6 +329,43 @@ def _validate_serve(serve: ServeConfig) -> None:
             raise ConfigError(f"config key serve.{key} must be 1 or more, got {getattr(serve, key)}")
     if not 1 <= serve.port <= 65535:
         raise ConfigError(f"config key serve.port must be 1 to 65535, got {serve.port}")
+
+
+def _validate_office_hours(bot: BotConfig) -> None:
+    if not bot.office_days or any(not 1 <= d <= 7 for d in bot.office_days):
+        raise ConfigError("config key bot.office_days must list weekdays 1 (Monday) to 7 (Sunday)")
+    if not bot.office_periods:
+        raise ConfigError("config key bot.office_periods must list at least one period like 10:00-14:00")
+    clock = r"([01]\d|2[0-3]):[0-5]\d"
+    for period in bot.office_periods:
+        if not re.fullmatch(f"{clock}-{clock}", period) or period[:5] >= period[6:]:
+            raise ConfigError(f"config key bot.office_periods: {period!r} must look like 10:00-14:00")
+
+
+def _validate_notify(notify: NotifyConfig) -> None:
+    for key in ("wecom_webhook", "dingtalk_webhook"):
+        url = getattr(notify, key)
+        if url and not re.fullmatch(r"https?://[^\s]+", url):
+            raise ConfigError(f"config key notify.{key} must be the robot's http(s) webhook URL")
+    if notify.wecom_webhook and "key=" not in notify.wecom_webhook:
+        raise ConfigError("config key notify.wecom_webhook must end in ...webhook/send?key=<the robot's key>")
+    if notify.dingtalk_webhook and "access_token=" not in notify.dingtalk_webhook:
+        raise ConfigError("config key notify.dingtalk_webhook must end in ...robot/send?access_token=<token>")
+    if notify.wecom_msgtype not in {"text", "markdown"}:
+        raise ConfigError("config key notify.wecom_msgtype must be text or markdown")
+    if notify.duty_phone and not re.fullmatch(r"1[3-9]\d{9}", notify.duty_phone):
+        raise ConfigError("config key notify.duty_phone must be an 11-digit mobile number")
+    for event in NOTIFY_EVENTS:
+        for robot in getattr(notify, event):
+            if robot not in ROBOTS:
+                raise ConfigError(f"config key notify.{event} may list only wecom and dingtalk, got {robot!r}")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", notify.digest_time):
+        raise ConfigError("config key notify.digest_time must look like 08:30")
+    for key in ("per_minute", "retry_base_seconds", "retry_max_seconds"):
+        if getattr(notify, key) < 1:
+            raise ConfigError(f"config key notify.{key} must be 1 or more")
+    if notify.request_timeout <= 0:
+        raise ConfigError("config key notify.request_timeout must be more than 0")
 
 
 def _validate_timezone(name: str) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bot.config import BotConfig, Config
 from bot.disputes import Disputes
+from bot.duty import OfficeHours
+from bot.notify import Notifier
 from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
@@ -46,6 +48,7 @@ class Services:
         self.config = config
         self.redis = redis
         self.keys = Keys(config.redis.key_prefix)
+        self.office_hours = OfficeHours.from_config(b)  # when staff read messages (bot.duty)
         self.texts = load_texts(b)
         # A push is remembered at least as long as its signed URL is accepted (N8): an identical
         # captured push re-sent within the replay window gets the first reply, never a second run.
@@ -56,6 +59,7 @@ class Services:
         self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
         self.inbound = spool_for(config)  # messages kept while Redis is away (bot.wechat.inbound)
         self.routes: Router = ROUTES
+        self.notifier = Notifier(config, redis, self.keys, self.texts)  # before disputes: it alerts
         self.disputes = Disputes(self)
         self.posts = Posts(config, redis, self.keys, self.wechat, self.counters, self.texts)
         if knowledge is not None:
@@ -89,7 +93,7 @@ class Services:
 def load_texts(bot: BotConfig) -> Texts:
     """The wording (knowledge/replies), with the office's name, township, phone and address filled in."""
     return Texts.load(defaults={"name": bot.name, "township": bot.township, "office_phone": bot.office_phone,
-                                "office_address": bot.office_address, "office_hours": bot.office_hours})
+                                "office_address": bot.office_address, "office_hours": OfficeHours.from_config(bot).spoken()})
 
 
 def build_knowledge() -> Knowledge:

@@ -11,6 +11,9 @@ It is its own process, next to the web workers (gunicorn) and built from the sam
   ``reclaim_abandoned()``, ``replay_spool()`` and ``media.archive_recent()``.
 - ``replay-inbound``: messages kept while Redis was away are handled in order and answered by
   customer-service message (``bot.wechat.inbound``).
+- ``send-alerts``: ``services.notifier.run(now)``: alerts to the work group that time made due
+  (overdue tickets, the daily digest) are queued, and every due alert is sent (``bot.notify``);
+  a worker killed mid-send leaves a lease that runs out, and the next run sends the alert.
 - a heartbeat in Redis (``{worker}:heartbeats``, field ``<host>:<pid>``) that ``pufabot posts
   status`` shows; a beat older than 3 intervals means that worker is gone.
 
@@ -140,6 +143,7 @@ def default_jobs(services: Services, interval: float = INTERVAL) -> list[Job]:
         Job("replay-spool", lambda now: disputes.replay_spool(), interval),
         Job("archive-media", lambda now: disputes.media.archive_recent(disputes, now), interval),
         Job("replay-inbound", lambda now: services.inbound.replay(services), interval),
+        Job("send-alerts", lambda now: services.notifier.run(now).summary(), interval),
     ]
 
 

@@ -1,7 +1,8 @@
 """Emergencies (intent "urgent"): the emergency step first, and staff alerted at once.
 
 The reply's first line is the step to take now with the number to call (110, 120, 12356...), for
-every kind, inside or outside a conversation. Staff see the message as an urgent item at the top of
+every kind, inside or outside a conversation; its last line says staff were told (office hours) or
+when they will see it, repeating the number (``bot.duty``). Staff see the message as an urgent item at the top of
 the console queue even when the villager files no report: an alert ticket (``source = "urgent"``)
 is submitted after the reply is committed, idempotently per message, so WeChat's retries make no
 second alert, and it is spooled when Redis is down. Danger messages in one episode (``[disputes]
@@ -11,8 +12,10 @@ urgent_episode_hours``) make one item: the later ones join its thread with the b
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
+from bot.duty import staff_told
 from bot.logs import mask_openid
 from bot.wechat.context import Context
 from bot.wechat.message import Message, said
@@ -31,9 +34,16 @@ def answer(message: Message, ctx: Context, content: str, kind: str, topic: str |
     draft = {"kind": "other", "description": content, "source": "urgent", "urgent": True,
              "urgent_kind": kind, "topic": topic or "", "contact_pref": "none"}
     key = f"urgent:{ctx.openid}:{msg_id}"
-    told = ctx.texts.get(f"urgent_{kind}")
+    told = f"{ctx.texts.get(f'urgent_{kind}')}\n{_staff_told(ctx, kind)}"
     ctx.after(lambda: _alert(ctx, draft, key, told))
     return told
+
+
+def _staff_told(ctx: Context, kind: str) -> str:
+    """「已通知工作人员」 only when it is true now (office hours); else when they will see it."""
+    services = ctx.services
+    duty_alerted = bool(services.config.notify.duty_phone and services.notifier.robots_for("urgent"))
+    return staff_told(ctx.texts, services.office_hours, ctx.now or time.time(), kind, duty_alerted)
 
 
 def _alert(ctx: Context, draft: dict[str, Any], key: str, told: str) -> None:

@@ -37,6 +37,16 @@ def test_secrets_come_from_the_environment() -> None:
     assert cfg.serve.workers == 6 and cfg.web.dev_mode is True
 
 
+def test_the_work_group_robots_come_from_the_environment() -> None:
+    cfg = config_mod.load(EXAMPLE_CONFIG, environ={
+        "PUFABOT_NOTIFY__WECOM_WEBHOOK": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=not-a-real-key",
+        "PUFABOT_NOTIFY__DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=not-real",
+        "PUFABOT_NOTIFY__DINGTALK_SECRET": "SECnot-real", "PUFABOT_NOTIFY__DUTY_PHONE": "13800000000"})
+    n = cfg.notify
+    assert n.wecom_webhook.endswith("key=not-a-real-key") and n.dingtalk_secret == "SECnot-real"
+    assert n.duty_phone == "13800000000" and n.urgent == ("wecom", "dingtalk")
+
+
 def test_pufabot_config_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text('[bot]\ntownship = "测试镇"\n', encoding="utf-8")
@@ -60,6 +70,12 @@ def test_pufabot_config_names_the_file(tmp_path: Path) -> None:
     ('[[menu.button]]\nname = "咨询"\nkey = "MENU ASK"\n', "menu.button[0].key"),
     ('[[menu.button]]\nname = "咨询"\ntype = "miniprogram"\nkey = "X"\n', "menu.button[0].type"),
     ('[[menu.button]]\nname = "更多"\n[[menu.button.sub_button]]\nname = "联系"\n', "menu.button[0].sub_button[0].key"),
+    ('[notify]\nwecom_webhook = "qyapi.weixin.qq.com/cgi-bin/webhook/send"\n', "notify.wecom_webhook"),
+    ('[notify]\ndingtalk_webhook = "https://oapi.dingtalk.com/robot/send"\n', "notify.dingtalk_webhook"),
+    ('[notify]\nduty_phone = "0000-0000000"\n', "notify.duty_phone"),
+    ('[notify]\nurgent = ["wecom", "sms"]\n', "notify.urgent"),
+    ('[notify]\ndigest_time = "8:30"\n', "notify.digest_time"),
+    ('[notify]\nwecom_msgtype = "news"\n', "notify.wecom_msgtype"),
 ])
 def test_a_bad_key_is_named_in_the_error(tmp_path: Path, text: str, key: str) -> None:
     path = tmp_path / "bad.toml"

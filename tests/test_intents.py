@@ -173,7 +173,9 @@ def test_off_topic_gets_one_friendly_line_not_a_law(villager: Any) -> None:
 def test_asking_for_a_person_gives_office_hours_and_register_word(villager: Any, services: Any) -> None:
     v = villager()
     reply = v.say("转人工").content
-    assert services.config.bot.office_hours in reply and services.config.bot.office_phone in reply
+    from bot.duty import OfficeHours
+
+    assert OfficeHours.from_config(services.config.bot).spoken() in reply and services.config.bot.office_phone in reply
     assert "哪一类纠纷" in v.say("登记").content
 
 

@@ -2,7 +2,7 @@
 
 ``serve`` (production, gunicorn), ``simulate`` (dev server + chat page + local WeChat stand-in),
 ``chat`` (the same conversation in a terminal), ``menu push``; feature groups (``kb``, ``tickets``,
-``staff``, ``posts``, ``report``, ``worker``) live in their own modules and are added below.
+``staff``, ``posts``, ``report``, ``worker``, ``notify``) live in their own modules and are added below.
 """
 
 from __future__ import annotations
@@ -142,11 +142,12 @@ def menu_push(dry_run: bool) -> None:
 
 # Command groups in their own modules (they import ``load_config`` from here, hence at the end).
 from bot.cli.kb_commands import kb  # noqa: E402
+from bot.cli.notify_commands import notify  # noqa: E402
 from bot.cli.posts_commands import posts  # noqa: E402
 from bot.cli.report_commands import report  # noqa: E402
 from bot.cli.staff_commands import staff  # noqa: E402
 from bot.cli.tickets_commands import tickets  # noqa: E402
 from bot.cli.worker_commands import worker  # noqa: E402
 
-for _command in (kb, tickets, staff, posts, report, worker):
+for _command in (kb, tickets, staff, posts, report, worker, notify):
     cli.add_command(_command)

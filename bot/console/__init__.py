@@ -5,7 +5,7 @@ characters the console refuses to start: every ``/staff`` address answers 503 sa
 rest of the app (the WeChat webhook) runs on. Modules: ``accounts`` (staff, lockout, sessions;
 no Flask), ``audit`` (the audit log; no Flask), ``canned`` (canned replies), ``auth`` (the gate,
 login, logout), ``views`` (queue, ticket, media proxy), ``ticket_actions`` (what staff do to a ticket),
-``admin`` (audit page, canned replies, accounts), ``statspage`` (figures and charts).
+``admin`` (audit page, canned replies, accounts), ``alerts`` (the work-group alerts' outbox), ``statspage`` (figures and charts).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def init_app(app: Any) -> None:
         _register_refusal(app, services.texts.get("console_no_secret"))
         return
     # Importing the view modules attaches their routes to the blueprint before it is registered.
-    from bot.console import admin, statspage, ticket_actions, views  # noqa: F401
+    from bot.console import admin, alerts, statspage, ticket_actions, views  # noqa: F401
     from bot.console.auth import bp
 
     app.extensions["pufabot.console"] = build(services)

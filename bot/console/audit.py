@@ -25,7 +25,7 @@ ACTION_NAMES = {
     "note": "内部备注", "canned_edit": "修改常用回复", "staff_add": "新增账号", "staff_passwd": "修改密码",
     "staff_disable": "停用账号",
     "staff_enable": "启用账号", "staff_unlock": "解除登录等待", "assign": "转给同事", "refused": "操作被拒绝",
-    "export_csv": "下载表格",
+    "export_csv": "下载表格", "alert_retry": "重发工作群提醒",
 }
 
 

@@ -37,6 +37,16 @@ def simulation_config(config: Config, standin_url: str) -> Config:
     )
 
 
+def with_robots(config: Config, robots: Any, console_url: str) -> Config:
+    """Alerts go to the local robot stand-in (``bot.dev.robots``) unless real robots are configured:
+    the developer sees what staff would see in their work group."""
+    n = config.notify
+    if n.wecom_webhook or n.dingtalk_webhook:
+        return config
+    return config.replace(notify={**robots.config(), "duty_phone": n.duty_phone or "13800000000",
+                                  "console_url": n.console_url or console_url})
+
+
 def _start_standin(config: Config) -> Any:
     from bot.dev.standin import StandinServer
 
@@ -53,6 +63,10 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     config = ensure_redis_url(simulation_config(config, standin.url))
     ensure_redis_reachable(config)
     config = config.replace(wechat={"appid": standin.state.appid, "appsecret": standin.state.secret})
+    from bot.dev.robots import RobotStandin
+
+    robots = RobotStandin().start()
+    config = with_robots(config, robots, f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}")
     app = create_app(config)
     app.config[SELF_URL] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
     from bot.dev.pushes import WebhookPusher
@@ -63,8 +77,9 @@ def run_simulation(config: Config, host: str, port: int) -> None:
     _exit_on_sigterm()
     server = make_server(host, port, app, threaded=True)  # binds now: the banner below is true
     print(f"\n  pufabot 模拟器已启动：打开 http://{host}:{port}/dev/chat 开始聊天", flush=True)
-    print(f"  员工后台：http://{host}:{port}/staff   （先运行 .venv/bin/pufabot staff add NAME --role admin）\n",
+    print(f"  员工后台：http://{host}:{port}/staff   （先运行 .venv/bin/pufabot staff add NAME --role admin）",
           flush=True)
+    print(f"  工作群（模拟机器人）：{robots.url}/_robots/   （紧急求助、新反映的提醒在这里出现）\n", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

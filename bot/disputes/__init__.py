@@ -86,6 +86,7 @@ class Disputes:
         self.thread = Thread(services.redis, services.keys)
         self.redis = services.redis
         self.keys = services.keys
+        self.notifier = services.notifier
 
     # -- villagers --------------------------------------------------------------------------------
     def submit(self, openid: str, draft: dict[str, Any], idem_key: str) -> Ticket:
@@ -94,7 +95,14 @@ class Disputes:
         A report filed within ``URGENT_MEMORY`` seconds of an emergency message is flagged urgent."""
         if not draft.get("urgent") and self._recently_urgent(openid):
             draft = {**draft, "urgent": True}
-        return self.intake.submit(openid, draft, idem_key, self.clock())
+        ticket = self.intake.submit(openid, draft, idem_key, self.clock())
+        self._announce(ticket, draft)
+        return ticket
+
+    def _announce(self, ticket: Ticket, draft: dict[str, Any]) -> None:
+        """Staff hear of a new ticket in their work group (``bot.notify``; idempotent, never raises)."""
+        if not ticket.spooled:
+            self.notifier.ticket_created(ticket, str(draft.get("urgent_kind") or ""))
 
     def alert_urgent(self, openid: str, draft: dict[str, Any], idem_key: str, told: str) -> tuple[Ticket, bool]:
         """The urgent item for a danger message, and whether the message joined an open one.
@@ -351,6 +359,7 @@ class Disputes:
     def _tell_saved(self, ticket: Ticket, record: dict[str, Any]) -> None:
         """A spooled report got its id: tell the villager (best effort, the window may be closed) and
         drop the conversation and draft that still wait for this report's confirmation."""
+        self._announce(ticket, record.get("draft") or {})
         self._send(ticket, self.texts.get("dispute_spool_registered", ticket=ticket.id,
                                           hours=self.config.bot.response_hours))
         draft_id = (record.get("draft") or {}).get("id")

@@ -12,6 +12,7 @@ Keys are Redis-Cluster safe: keys that one Lua script or MULTI touches together 
 - ``{stats}``: the bot's counters.
 - ``{posts}``: weekly post records and locks.
 - ``{staff}``: staff accounts, sessions and audit log.
+- ``{nt}``: the outbox of alerts to the township's work group (``bot.notify.outbox``).
 """
 
 from __future__ import annotations
@@ -122,6 +123,14 @@ class Keys:
     def worker(self, part: str) -> str:
         """``heartbeats`` (hash: ``<host>:<pid>`` → JSON last beat of each ``pufabot worker``)."""
         return f"{self.prefix}:{{worker}}:{part}"
+
+    # -- alerts to the work group -------------------------------------------------------------------
+    def notify(self, part: str) -> str:
+        """``m:<id>`` (hash: one alert to one robot), ``due`` (sorted set: id → when to send),
+        ``lease`` (sorted set: id → when a sender's claim runs out), ``sent`` (sorted set: id → when
+        sent), ``pause:<robot>`` (the robot said "too fast"; TTL), ``rate:<robot>`` (sorted set: sends
+        in the last minute)."""
+        return f"{self.prefix}:{{nt}}:{part}"
 
     # -- staff console ------------------------------------------------------------------------------
     def staff(self, part: str) -> str:

@@ -38,7 +38,8 @@ class Clock:
 def test_the_weekly_job_runs_at_its_time_each_week(services: Any, standin: Any) -> None:
     clock = Clock(at("2026-03-01 23:00"))  # a Sunday night
     worker = Worker(services, clock=clock)
-    assert worker.tick() == ["weekly-post", "reclaim-abandoned", "replay-spool", "archive-media", "replay-inbound"]
+    assert worker.tick() == ["weekly-post", "reclaim-abandoned", "replay-spool", "archive-media", "replay-inbound",
+                            "send-alerts"]
     for now in ("2026-03-02 08:58", "2026-03-02 08:59:30"):
         clock.now = at(now)
         worker.tick()
@@ -91,7 +92,8 @@ def test_housekeeping_calls_the_dispute_queue(services: Any, standin: Any) -> No
         pytest.skip("the dispute queue is not built")
     worker = Worker(services, clock=Clock(at("2026-03-01 12:00")))
     names = [job.name for job in worker.jobs]
-    assert names == ["weekly-post", "reclaim-abandoned", "replay-spool", "archive-media", "replay-inbound"]
+    assert names == ["weekly-post", "reclaim-abandoned", "replay-spool", "archive-media", "replay-inbound",
+                     "send-alerts"]
     assert worker.tick() == names
 
 
