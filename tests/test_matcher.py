@@ -277,8 +277,7 @@ def test_jieba_cache_goes_to_the_cache_dir_quietly(tmp_path: Path) -> None:
     for _ in range(2):  # the first run writes the cache, the second reads it
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert done.stdout.strip() == "ready" and done.stderr == ""
-    assert len(list(tmp_path.glob("jieba.*.cache"))) == 1, "the prefix dictionary is cached once"
-    assert len(list(tmp_path.glob("jieba-*-min*.txt"))) == 1, "jieba's dictionary less its rarest words"
+    assert (tmp_path / "jieba.cache").is_file()
 
 
 def test_build_accepts_another_dictionary_directory(knowledge: tuple[Any, Any], tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import re
-import secrets
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -60,8 +59,7 @@ COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
 MAX_CANDIDATES = 3
-MIN_WORD_FREQ = 5  # jieba's words rarer than this are left out of the tokenizer (see ``load_tokenizer``)
-ANALYSIS_VERSION = "2"  # bump when Analyser.analyse changes: the analysis cache's key includes it
+ANALYSIS_VERSION = "1"  # bump when Analyser.analyse changes: the analysis cache's key includes it
 ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match (a few threads at once)
 # Homophone reading (bot/matching/homophones.py): never towards an everyday word (什么, 知道), and never
 # re-read a run of the message that is itself a fairly common word: the villager meant that word.
@@ -185,37 +183,14 @@ def cache_dir() -> Path:
 
 
 def load_tokenizer(directory: Path | None = None) -> jieba.Tokenizer:
-    """A jieba tokenizer with jieba's dictionary less its rarest words, loaded from (or cached to)
-    ``directory``. Loading the prefix dictionary is a third of start-up; words seen fewer than
-    ``MIN_WORD_FREQ`` times in jieba's corpus (mostly names and rare compounds: 61 % of its 349,046
-    entries) halve it, and change the topic of 1 in 600 dev questions (the knowledge base's own
-    words are added back whole by ``Analyser.add_words``)."""
+    """A jieba tokenizer with its default dictionary, loaded from (or cached to) ``directory``."""
     jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict..." at DEBUG to stderr
     directory = directory or cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = jieba.Tokenizer(str(_trimmed_dictionary(directory)))
+    tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = str(directory)
     tokenizer.initialize()
     return tokenizer
-
-
-def _trimmed_dictionary(directory: Path) -> Path:
-    """jieba's dictionary without the words rarer than ``MIN_WORD_FREQ``, written once per jieba version."""
-    path = directory / f"jieba-{jieba.__version__}-min{MIN_WORD_FREQ}.txt"
-    if path.is_file():
-        return path
-    source = Path(str(jieba.__file__)).parent / "dict.txt"
-    kept = [line for line in source.read_text(encoding="utf-8").splitlines()
-            if len(parts := line.split()) >= 2 and int(parts[1]) >= MIN_WORD_FREQ]
-    for place in (path, Path(tempfile.gettempdir()) / path.name):  # a read-only cache: the temp dir
-        tmp = place.with_name(f"{place.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
-            tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
-            os.replace(tmp, place)  # whole or absent: a start racing another never reads half a dictionary
-        except OSError:
-            continue
-        return place
-    raise OSError(f"cannot write jieba's dictionary to {directory} or the temporary directory")
 
 
 def read_word_list(path: Path) -> list[str]:
