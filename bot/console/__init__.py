@@ -16,6 +16,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.console.accounts import StaffAccounts
+    from bot.console.audit import AuditLog
+    from bot.console.canned import CannedReplies
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -24,14 +27,16 @@ MIN_SECRET = 16
 
 @dataclass
 class Console:
-    """The console's own parts, kept in ``app.extensions["pufabot.console"]``."""
+    """The console's own parts, kept in ``app.extensions["pufabot.console"]``; the CLI's ``staff``
+    commands build the very same parts with ``build`` (one way, so neither can drift)."""
 
-    accounts: Any
-    audit: Any
-    canned: Any
+    accounts: StaffAccounts
+    audit: AuditLog
+    canned: CannedReplies
 
 
 def build(services: Services) -> Console:
+    """The console's parts on the services' Redis, with the config's login rules."""
     from bot.console.accounts import accounts_for
     from bot.console.audit import AuditLog
     from bot.console.canned import CannedReplies

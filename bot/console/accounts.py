@@ -9,10 +9,16 @@ Guarantees:
   cannot slip past it): the first ``max_failures`` attempts are free, then each one waits 1 s,
   2 s, 4 s... up to ``max_delay`` seconds. A success clears the name's count; so does an admin's
   unlock. Counts are forgotten ``max_delay`` seconds after the last failure.
-- Failed logins are also counted per client address, with the same growing delay after
-  ``max_failures_per_ip`` failures (guessing across many names from one place slows down too).
-  Staff elsewhere are not affected; a success from the address does not clear it (an attacker
+- Login attempts are also counted per client address, checked and counted in the same Lua step
+  before the password is checked (parallel guesses from one place cannot overshoot), with the same
+  growing delay after ``max_failures_per_ip`` attempts; a success gives its attempt back, so staff
+  signing in do not fill their office's count. A success does not clear the address (an attacker
   may know one password of their own); an admin's unlock of the address does.
+- Device cookies (OWASP's "slow down online guessing attacks with device cookies"): a browser that
+  has signed in as a person before carries a signed device id for that name (``bot.console.auth``
+  signs it). Its attempts on that name are counted on their own key, and neither the name's nor the
+  address's count applies to it: an outsider's failures (on the name, or behind the same proxy)
+  never slow it, only its own failures do.
 - A session is a random id whose record lives in Redis and expires after ``session_seconds`` idle.
   Disabling an account or changing its password ends all of its sessions at once, and every
   request re-reads the account, so a role change or a disable takes effect immediately.
@@ -63,6 +69,15 @@ def _seconds(ms: int) -> int:
     return (ms + 999) // 1000 if ms > 0 else 0
 
 
+# KEYS[1] = the attempt counter; gives back one attempt of a login that succeeded (never below 0, and
+# only while the counter lives: a lapsed counter is not recreated without an expiry).
+_GIVE_BACK = """
+if redis.call('HINCRBY', KEYS[1], 'n', 0) > 0 then redis.call('HINCRBY', KEYS[1], 'n', -1) end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class AccountError(ValueError):
     """A refused account change; the message is staff-facing Chinese."""
 
@@ -110,6 +125,7 @@ class StaffAccounts:
         self.session_seconds = session_seconds
         self.hasher = hasher or PasswordHasher()
         self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
+        self._give_back = redis.register_script(_GIVE_BACK)
 
     # -- accounts -------------------------------------------------------------------------------
     def get(self, name: str) -> StaffUser | None:
@@ -162,27 +178,42 @@ class StaffAccounts:
         return user
 
     # -- login ------------------------------------------------------------------------------------
-    def authenticate(self, name: str, password: str, ip: str = "", now: float | None = None) -> LoginResult:
-        """Check a login from ``ip``; counts the attempt first (see module doc)."""
+    def authenticate(self, name: str, password: str, ip: str = "", now: float | None = None,
+                     device: str = "") -> LoginResult:
+        """Check a login from ``ip``; counts the attempt first (see module doc). ``device``: the id a
+        signed device cookie carries for this very name (only its own attempts then count)."""
         name = name.strip()[:64]
         now_ms = int((time.time() if now is None else now) * 1000)
+        if device:
+            key = self.keys.staff_login_device_failures(name, device[:64])
+            early, value = self._attempt(key, now_ms, self.max_failures)
+            if early:
+                return LoginResult(False, reason="locked", retry_after=_seconds(value))
+            return self._check(name, password, key, now_ms, ip_key="")
         ip_key = self.keys.staff_login_ip_failures(ip[:64]) if ip else ""
         if ip_key:
-            wait = self._wait_ms(ip_key, now_ms)
-            if wait:
-                return LoginResult(False, reason="ip_locked", retry_after=_seconds(wait))
+            early, value = self._attempt(ip_key, now_ms, self.max_failures_per_ip)
+            if early:
+                return LoginResult(False, reason="ip_locked", retry_after=_seconds(value))
         key = self.keys.staff_login_failures(name)
-        early, value = (int(v) for v in self._count_attempt(keys=[key], args=[now_ms, self.max_failures,
-                                                                                  self.max_delay]))
+        early, value = self._attempt(key, now_ms, self.max_failures)
         if early:
             return LoginResult(False, reason="locked", retry_after=_seconds(value))
+        return self._check(name, password, key, now_ms, ip_key)
+
+    def _attempt(self, key: str, now_ms: int, free: int) -> tuple[int, int]:
+        """One atomic check-and-count: (1, ms to wait) when too early, else (0, attempts so far)."""
+        early, value = (int(v) for v in self._count_attempt(keys=[key], args=[now_ms, free, self.max_delay]))
+        return early, value
+
+    def _check(self, name: str, password: str, key: str, now_ms: int, ip_key: str) -> LoginResult:
         data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
         if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
-            if ip_key:
-                self._count_attempt(keys=[ip_key], args=[now_ms, self.max_failures_per_ip, self.max_delay])
             return LoginResult(False, reason="bad", retry_after=_seconds(self._wait_ms(key, now_ms)))
         user = _user_from(data)
         self.redis.delete(key)
+        if ip_key:
+            self._give_back(keys=[ip_key])
         if user is None or user.disabled:
             return LoginResult(False, reason="disabled")
         if self.hasher.check_needs_rehash(data["hash"]):

@@ -12,9 +12,10 @@ Every request to the ``staff`` blueprint passes ``_gate`` first:
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -22,8 +23,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.wrappers import Response
 
-from bot.console.accounts import StaffAccounts
+from bot.console import devices
+from bot.console.accounts import NAME_RE, StaffAccounts
 from bot.console.audit import AuditLog
+
+if TYPE_CHECKING:
+    from bot.console import Console
+    from bot.services import Services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -31,24 +37,26 @@ OPEN_ENDPOINTS = {"staff.login", "staff.static"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def services() -> Any:
-    return current_app.extensions["pufabot"]
+def services() -> Services:
+    found: Services = current_app.extensions["pufabot"]
+    return found
 
 
-def console() -> Any:
-    return current_app.extensions["pufabot.console"]
+def console() -> Console:
+    found: Console = current_app.extensions["pufabot.console"]
+    return found
 
 
 def accounts() -> StaffAccounts:
-    return console().accounts  # type: ignore[no-any-return]
+    return console().accounts
 
 
 def audit_log() -> AuditLog:
-    return console().audit  # type: ignore[no-any-return]
+    return console().audit
 
 
 def text(key: str, **values: Any) -> str:
-    return services().texts.get(key, **values)  # type: ignore[no-any-return]
+    return services().texts.get(key, **values)
 
 
 def client_ip() -> str:
@@ -151,10 +159,12 @@ def login() -> Any:
             return redirect(url_for("staff.queue"))
         return render_template("staff_login.html", next=request.args.get("next", ""))
     name = request.form.get("username", "").strip()
-    result = accounts().authenticate(name, request.form.get("password", ""), client_ip())
+    result = accounts().authenticate(name, request.form.get("password", ""), client_ip(),
+                                     device=devices.device_for(name[:64]))
     if not result.ok or result.user is None:
         waiting = result.reason in ("locked", "ip_locked")
-        audit_log().record(name[:64], "login_locked" if waiting else "login_failed", "", result.reason, client_ip())
+        audit_log().record(login_name(name), "login_locked" if waiting else "login_failed", "", result.reason,
+                           client_ip())
         key = {"locked": "console_login_locked", "ip_locked": "console_login_ip_locked",
                "disabled": "console_login_disabled"}.get(result.reason, "console_login_bad")
         if result.reason == "bad" and result.retry_after:
@@ -170,7 +180,20 @@ def login() -> Any:
     session["csrf"] = secrets.token_urlsafe(32)
     g.staff = result.user
     record("login")
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    devices.remember(response, result.user.name)
+    return response
+
+
+def login_name(name: str) -> str:
+    """The name a failed login is audited under: an account's own name as typed, anything else (a
+    password typed into the name field, a guess) as a keyed digest that tells repeats apart but
+    never shows what was typed."""
+    name = name[:64]
+    if NAME_RE.fullmatch(name) and accounts().get(name) is not None:
+        return name
+    digest = hmac.new(str(current_app.secret_key).encode(), name.encode(), hashlib.sha256).hexdigest()[:8]
+    return text("console_login_unknown_name", digest=digest)
 
 
 @bp.post("/logout")
