@@ -36,9 +36,9 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "戴莫孔向汤艾买阿古吐热依")
 NAME = re.compile(r"(我叫|俺叫|我的名字(?:是|叫)|名字叫|本人(?:叫|是)|我姓名是)\s*([\u4e00-\u9fff·]{2,4})"
                   r"|(我是|俺是|本人)\s*([" + _SURNAMES + r"][\u4e00-\u9fff]{1,2})(?=$|[，。,.！!？?\s；;：:、住在想要问]|电话|手机|号码|身份|今年|来自)")
-# The numbers of an address: 二村3组8号, 东街12号, 5号楼2单元301室, 三组七号 -> 二村*组*号 ... (the
-# village's own name stays: it is how reports are counted).
-ADDRESS = re.compile(r"(?<=[村组队社路街巷弄楼栋元号])\s*(?:\d+|[〇零一二三四五六七八九十百两]+)\s*(?=[组队社号栋楼单室巷弄])")
+# The house-level numbers of an address: 二村3组8号, 东街12号, 5号楼2单元301室 -> 二村3组*号, 东街*号,
+# 5号楼*单元*室 (the village and its 组 stay: they are how reports are counted and name no household).
+ADDRESS = re.compile(r"(?<=[村组队社路街巷弄楼栋元号])\s*(?:\d+|[〇零一二三四五六七八九十百两]+)\s*(?=[号栋楼单室])")
 
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

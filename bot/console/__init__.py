@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.console.accounts import StaffAccounts
     from bot.console.audit import AuditLog
     from bot.console.canned import CannedReplies
+    from bot.console.limits import SearchLimit
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class Console:
     accounts: StaffAccounts
     audit: AuditLog
     canned: CannedReplies
+    searches: SearchLimit
 
 
 def build(services: Services) -> Console:
@@ -40,9 +42,11 @@ def build(services: Services) -> Console:
     from bot.console.accounts import accounts_for
     from bot.console.audit import AuditLog
     from bot.console.canned import CannedReplies
+    from bot.console.limits import SearchLimit
 
     return Console(accounts=accounts_for(services), audit=AuditLog(services.redis, services.keys),
-                   canned=CannedReplies(services.redis, services.keys, services.texts))
+                   canned=CannedReplies(services.redis, services.keys, services.texts),
+                   searches=SearchLimit(services.redis, services.keys, services.config.web.searches_per_minute))
 
 
 def init_app(app: Any) -> None:
@@ -55,9 +59,10 @@ def init_app(app: Any) -> None:
         return
     # Importing the view modules attaches their routes to the blueprint before it is registered.
     from bot.console import admin, statspage, ticket_actions, views  # noqa: F401
-    from bot.console.auth import bp
+    from bot.console.auth import ConsoleSessions, bp
 
     app.extensions["pufabot.console"] = build(services)
+    app.session_interface = ConsoleSessions()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)
     app.register_blueprint(bp)
 

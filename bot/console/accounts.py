@@ -32,11 +32,12 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from bot.store.client import Fields, RedisClient, text, text_map
 from bot.store.keys import Keys
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def _user_from(data: dict[str, str]) -> StaffUser | None:
 
 
 class StaffAccounts:
-    def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, max_delay: int = 900,
+    def __init__(self, redis: RedisClient, keys: Keys, max_failures: int = 5, max_delay: int = 900,
                  max_failures_per_ip: int = 20,
                  session_seconds: int = SESSION_SECONDS, hasher: PasswordHasher | None = None):
         self.redis = redis
@@ -129,10 +130,10 @@ class StaffAccounts:
 
     # -- accounts -------------------------------------------------------------------------------
     def get(self, name: str) -> StaffUser | None:
-        return _user_from(self.redis.hgetall(self.keys.staff_user(name)))
+        return _user_from(text_map(self.redis.hgetall(self.keys.staff_user(name))))
 
     def list(self) -> list[StaffUser]:
-        names = sorted(self.redis.smembers(self.keys.staff_users()))
+        names = sorted(text(n) for n in self.redis.smembers(self.keys.staff_users()))
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.hgetall(self.keys.staff_user(name))
@@ -144,7 +145,7 @@ class StaffAccounts:
         if role not in ROLES:
             raise AccountError(f"角色须为 {' 或 '.join(ROLES)}")
         check_password(password, name)
-        record = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
+        record: Fields = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
                   "created_at": str(time.time()), "pwv": "1"}
         # HSETNX on the role makes a concurrent double "add" create one account, not overwrite it.
         if not self.redis.hsetnx(self.keys.staff_user(name), "role", role):
@@ -207,7 +208,7 @@ class StaffAccounts:
         return early, value
 
     def _check(self, name: str, password: str, key: str, now_ms: int, ip_key: str) -> LoginResult:
-        data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
+        data = text_map(self.redis.hgetall(self.keys.staff_user(name))) if NAME_RE.fullmatch(name) else {}
         if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
             return LoginResult(False, reason="bad", retry_after=_seconds(self._wait_ms(key, now_ms)))
         user = _user_from(data)
@@ -253,14 +254,16 @@ class StaffAccounts:
         pipe.execute()
         return sid
 
-    def resume_session(self, sid: str) -> StaffUser | None:
-        """The signed-in user of a session id, or None (expired, ended, disabled, password changed)."""
+    def resume_session(self, sid: str, extend: bool = True) -> StaffUser | None:
+        """The signed-in user of a session id, or None (expired, ended, disabled, password changed).
+        ``extend``: a person's request restarts the idle time; a page's own polling does not."""
         if not sid:
             return None
         skey = self.keys.staff_session(sid)
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(skey)
-        pipe.expire(skey, self.session_seconds)
+        if extend:
+            pipe.expire(skey, self.session_seconds)
         record = pipe.execute()[0]
         if not record:
             return None
@@ -271,7 +274,7 @@ class StaffAccounts:
         return user
 
     def end_session(self, sid: str) -> None:
-        record = self.redis.hgetall(self.keys.staff_session(sid))
+        record = text_map(self.redis.hgetall(self.keys.staff_session(sid)))
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.keys.staff_session(sid))
         if record.get("name"):
@@ -282,7 +285,7 @@ class StaffAccounts:
         sids = self.redis.smembers(self.keys.staff_user_sessions(name))
         pipe = self.redis.pipeline(transaction=True)
         for sid in sids:
-            pipe.delete(self.keys.staff_session(sid))
+            pipe.delete(self.keys.staff_session(text(sid)))
         pipe.delete(self.keys.staff_user_sessions(name))
         pipe.execute()
 

@@ -18,7 +18,8 @@ import secrets
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.wrappers import Response
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates",
                static_folder="static", static_url_path="/static")
 OPEN_ENDPOINTS = {"staff.login", "staff.static"}
+# What open pages fetch on their own (live.js): they never keep a session alive, only a person's
+# action does (N10); nor do they re-issue the session cookie (``ConsoleSessions``).
+POLLED_ENDPOINTS = {"staff.live", "staff.thread_since"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -71,6 +75,15 @@ def record(action: str, target: str = "", detail: str = "") -> None:
     audit_log().record(who, action, target, detail, client_ip())
 
 
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a polled request does not refresh the cookie."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint in POLLED_ENDPOINTS and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def csrf_token() -> str:
     token = session.get("csrf")
     if not token:
@@ -95,7 +108,7 @@ def _gate() -> Response | None:
         expected = session.get("csrf", "")
         if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
             return _page("staff_message.html", 400, message=text("console_csrf_failed"))
-    g.staff = accounts().resume_session(session.get("sid", ""))
+    g.staff = accounts().resume_session(session.get("sid", ""), extend=request.endpoint not in POLLED_ENDPOINTS)
     if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
         if request.method == "GET":
             flash(text("console_login_needed"))

@@ -104,12 +104,28 @@ def page_of(filters: QueueFilters, disputes: Disputes, now: float) -> tuple[list
     return tickets, total
 
 
+def _search_refused(query: str) -> Response | None:
+    """Every search is audited (the query masked); one beyond ``web.searches_per_minute`` is refused."""
+    from bot.logs import mask
+
+    if not console().searches.allow(g.staff.name):
+        record("search_refused", "", mask(query))
+        return Response(render_template("staff_message.html", message=text("console_search_too_fast")),
+                        status=429, headers={"Retry-After": "60"}, mimetype="text/html")
+    record("search", "", mask(query))
+    return None
+
+
 @bp.get("/")
-def queue() -> str:
+def queue() -> str | Response:
     svc = services()
     now = time.time()
     kinds = tuple(ALL_KINDS)
     filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
+    if filters.q:
+        refused = _search_refused(filters.q)
+        if refused is not None:
+            return refused
     tickets, total = page_of(filters, svc.disputes, now)
     tickets.sort(key=lambda t: not t.urgent)  # urgent first (stable: the order within stays)
     counts = svc.disputes.counts_by_state()
@@ -145,12 +161,12 @@ def ticket_page(ticket: Ticket, status: int = 200, phone_shown: bool = False) ->
     svc = services()
     history = svc.disputes.history(ticket.id)
     notes = [h for h in history if h.get("what") == "note"]
+    thread = svc.disputes.thread.entries(ticket.id)
     body = render_template(
         "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
         may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(),
-        thread=svc.disputes.thread.entries(ticket.id), live=live_version(svc.disputes),
-        personal_hidden=display.has_personal(ticket))
+        thread=thread, live=live_version(svc.disputes), personal_hidden=display.has_personal(ticket, thread))
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -255,6 +271,11 @@ def _voices_play() -> bool:
 @bp.app_template_filter("masked")
 def _masked(value: Any) -> str:
     return display.masked(value)
+
+
+@bp.app_template_filter("visible")
+def _visible(value: Any) -> str:
+    return display.visible(value)
 
 
 @bp.app_template_filter("http_url")

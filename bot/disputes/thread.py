@@ -50,6 +50,7 @@ class Thread:
         if item["from"] == "villager":
             pipe.hincrby(k.ticket_unread(), ticket_id, 1)
             pipe.hset(k.ticket_thread_meta(ticket_id), "last_villager_at", repr(item["at"]))
+            pipe.hincrby(k.ticket_thread_meta(ticket_id), "villager_messages", 1)
         elif item["from"] == "staff":
             pipe.hdel(k.ticket_unread(), ticket_id)
             pipe.hset(k.ticket_thread_meta(ticket_id), "last_staff_at", repr(item["at"]))
@@ -59,6 +60,10 @@ class Thread:
     def entries(self, ticket_id: str) -> list[dict[str, Any]]:
         """The whole conversation, oldest first."""
         return [json.loads(line) for line in self.redis.lrange(self.keys.ticket_thread(ticket_id), 0, -1)]
+
+    def villager_count(self, ticket_id: str) -> int:
+        """How many villager messages the thread holds (counted since the count was introduced)."""
+        return int(self.redis.hget(self.keys.ticket_thread_meta(ticket_id), "villager_messages") or 0)
 
     def meta(self, ticket_id: str) -> dict[str, float]:
         """``last_staff_at``, ``last_villager_at``, ``confirmed_at`` (epoch seconds) as far as known."""
