@@ -38,6 +38,7 @@ OPEN_ENDPOINTS = {"staff.login", "staff.static"}
 # What open pages fetch on their own (live.js): they never keep a session alive, only a person's
 # action does (N10); nor do they re-issue the session cookie (``ConsoleSessions``).
 POLLED_ENDPOINTS = {"staff.live", "staff.thread_since"}
+LIVE_HEADER = "X-Pufabot-Live"  # live.js's own refresh of a page (a person did not ask for it)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -75,11 +76,16 @@ def record(action: str, target: str = "", detail: str = "") -> None:
     audit_log().record(who, action, target, detail, client_ip())
 
 
+def polled() -> bool:
+    """Whether this request is a page's own polling or refresh, not a person's action (N10)."""
+    return request.endpoint in POLLED_ENDPOINTS or request.headers.get(LIVE_HEADER) == "1"
+
+
 class ConsoleSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, except that a polled request does not refresh the cookie."""
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
-        if request.endpoint in POLLED_ENDPOINTS and not session.modified:
+        if polled() and not session.modified:
             return False
         return super().should_set_cookie(app, session)
 
@@ -108,7 +114,7 @@ def _gate() -> Response | None:
         expected = session.get("csrf", "")
         if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
             return _page("staff_message.html", 400, message=text("console_csrf_failed"))
-    g.staff = accounts().resume_session(session.get("sid", ""), extend=request.endpoint not in POLLED_ENDPOINTS)
+    g.staff = accounts().resume_session(session.get("sid", ""), extend=not polled())
     if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
         if request.method == "GET":
             flash(text("console_login_needed"))

@@ -166,8 +166,38 @@ def ticket_page(ticket: Ticket, status: int = 200, phone_shown: bool = False) ->
         "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
         may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(),
-        thread=thread, live=live_version(svc.disputes), personal_hidden=display.has_personal(ticket, thread))
+        thread=thread, live=live_version(svc.disputes), personal_hidden=display.has_personal(ticket, thread),
+        stamp=page_stamp(ticket))
     return Response(body, status=status, mimetype="text/html")
+
+
+def page_stamp(ticket: Ticket) -> str:
+    """Changes whenever anything the ticket page shows outside the thread changes (every action sets
+    ``updated_at``): the live update fetches the whole page only then."""
+    return f"{ticket.updated_at!r}-{display.state_value(ticket.state)}-{ticket.claimed_by}"
+
+
+@bp.get("/tickets/<ticket_id>/thread")
+def thread_since(ticket_id: str) -> Response:
+    """What an open ticket page polls when something changed: the thread entries after the
+    ``after`` it already shows (as the page's own markup, masked), their new count, and the page's
+    stamp (when it differs, the page fetches itself whole). Never the whole thread again (N9)."""
+    import json
+
+    t = load_ticket(ticket_id)
+    try:
+        after = max(0, min(int(request.args.get("after", "0")), 1_000_000))
+    except ValueError:
+        after = 0
+    thread = services().disputes.thread
+    total, entries = thread.entries_since(t.id, after)
+    if entries and t.id in thread.unread():
+        thread.mark_read(t.id)
+    html = render_template("staff_thread_entries.html", entries=entries, t=t, phone_shown=False)
+    response = Response(json.dumps({"stamp": page_stamp(t), "count": total, "html": html}, ensure_ascii=False),
+                        mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def may_act(ticket: Ticket) -> bool:

@@ -61,6 +61,15 @@ class Thread:
         """The whole conversation, oldest first."""
         return [json.loads(line) for line in self.redis.lrange(self.keys.ticket_thread(ticket_id), 0, -1)]
 
+    def entries_since(self, ticket_id: str, start: int) -> tuple[int, list[dict[str, Any]]]:
+        """(how many entries the thread holds, the entries from index ``start`` on): what a page that
+        already shows ``start`` entries lacks, without reading the rest again."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.llen(self.keys.ticket_thread(ticket_id))
+        pipe.lrange(self.keys.ticket_thread(ticket_id), max(0, start), -1)
+        total, lines = pipe.execute()
+        return int(total), [json.loads(line) for line in lines]
+
     def villager_count(self, ticket_id: str) -> int:
         """How many villager messages the thread holds (counted since the count was introduced)."""
         return int(self.redis.hget(self.keys.ticket_thread_meta(ticket_id), "villager_messages") or 0)

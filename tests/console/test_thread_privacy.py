@@ -97,3 +97,43 @@ def test_polling_does_not_keep_a_session_alive(staff_client: Any, redis_client: 
     time.sleep(0.01)
     assert browser.get("/staff/").status_code == 200
     assert redis_client.ttl(key) > 40_000, "a person's request restarts it"
+
+
+def test_a_new_villager_message_sends_open_pages_only_that_message(
+        villager: Any, new_ticket: Any, staff_client: Any, services: Any) -> None:
+    """N9: 50 long messages made every open console re-download a 3 MB page, once per message. The
+    page now asks for the entries after the ones it shows, and the whole page only when the ticket changed."""
+    import json
+    import re
+
+    v = villager()
+    ticket = new_ticket(openid=v.openid)
+    assert ticket.id in v.say("补充").content
+    for i in range(5):
+        v.say(f"第{i + 1}条：" + "情况说明" * 200)
+    browser = staff_client()
+    page = browser.page(f"/staff/tickets/{ticket.id}")
+    count = int(re.search(r'data-thread-count="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    stamp = re.search(r'data-stamp="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    v.say(f"新的一条，电话{PHONE}")
+    update = json.loads(browser.page(f"/staff/tickets/{ticket.id}/thread?after={count}"))
+    assert update["count"] == count + 1 and update["stamp"] == stamp
+    assert "新的一条" in update["html"] and "第1条" not in update["html"] and len(update["html"]) < 2000
+    assert PHONE not in update["html"] and "139****4321" in update["html"]
+    services.disputes.claim(ticket.id, "张调解")
+    changed = json.loads(browser.page(f"/staff/tickets/{ticket.id}/thread?after={count + 1}"))
+    assert changed["stamp"] != stamp and changed["html"].strip() == "", "the ticket changed: the page reloads"
+    assert browser.get(f"/staff/tickets/{ticket.id}/thread?after=x").status_code == 200
+
+
+def test_the_pages_own_refresh_does_not_keep_a_session_alive(staff_client: Any, new_ticket: Any,
+                                                            redis_client: Any, services: Any) -> None:
+    ticket = new_ticket()
+    browser = staff_client()
+    with browser.client.session_transaction() as session:
+        key = services.keys.staff_session(session["sid"])
+    redis_client.expire(key, 100)
+    for path in (f"/staff/tickets/{ticket.id}/thread?after=0", f"/staff/tickets/{ticket.id}"):
+        res = browser.get(path, headers={"X-Pufabot-Live": "1"})
+        assert res.status_code == 200 and "Set-Cookie" not in res.headers, path
+    assert redis_client.ttl(key) <= 100

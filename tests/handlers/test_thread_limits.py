@@ -5,7 +5,7 @@ a location whose coordinates are not numbers gets a clear answer, never an apolo
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -19,16 +19,21 @@ def config(config: Any) -> Any:
     return config.replace(bot={"thread_max_chars": 30, "thread_max_messages": 3})
 
 
-def in_thread(villager: Any, new_ticket: Any) -> tuple[wire.Villager, Any]:
-    v = villager()
-    ticket = new_ticket(openid=v.openid)
-    assert ticket.id in v.say("补充").content
-    return v, ticket
+@pytest.fixture
+def in_thread(villager: Any, new_ticket: Any) -> Callable[[], tuple[wire.Villager, Any]]:  # noqa: F811
+    """A villager with an open ticket who has said 「补充」: their messages go to its thread."""
+    def make() -> tuple[wire.Villager, Any]:
+        v = villager()
+        ticket = new_ticket(openid=v.openid)
+        assert ticket.id in v.say("补充").content
+        return v, ticket
+
+    return make
 
 
 def test_a_message_longer_than_the_limit_is_not_taken_and_the_villager_is_told(
-        villager: Any, new_ticket: Any, services: Any) -> None:
-    v, ticket = in_thread(villager, new_ticket)
+        in_thread: Any, services: Any) -> None:
+    v, ticket = in_thread()
     long = "对方" * 20
     answer = v.say(long).content
     assert "40字，太长了，没有转给工作人员" in answer and "每次不超过30字" in answer
@@ -38,8 +43,8 @@ def test_a_message_longer_than_the_limit_is_not_taken_and_the_villager_is_told(
 
 
 def test_beyond_the_message_limit_nothing_more_is_taken_and_the_villager_is_told(
-        villager: Any, new_ticket: Any, services: Any) -> None:
-    v, ticket = in_thread(villager, new_ticket)
+        in_thread: Any, services: Any) -> None:
+    v, ticket = in_thread()
     for i in range(3):
         v.say(f"第{i + 1}条补充")
     before = services.disputes.thread.live_version()
@@ -51,8 +56,8 @@ def test_beyond_the_message_limit_nothing_more_is_taken_and_the_villager_is_told
 
 
 def test_an_emergency_beyond_the_limit_still_gets_the_emergency_number_first(
-        villager: Any, new_ticket: Any) -> None:
-    v, _ = in_thread(villager, new_ticket)
+        in_thread: Any) -> None:
+    v, _ = in_thread()
     for i in range(3):
         v.say(f"第{i + 1}条补充")
     answer = v.say("他拿刀说要砍死我").content
@@ -60,8 +65,8 @@ def test_an_emergency_beyond_the_limit_still_gets_the_emergency_number_first(
 
 
 def test_a_location_with_words_for_coordinates_gets_a_clear_answer_and_no_error(
-        villager: Any, new_ticket: Any, services: Any, caplog: pytest.LogCaptureFixture) -> None:
-    v, ticket = in_thread(villager, new_ticket)
+        in_thread: Any, services: Any, caplog: pytest.LogCaptureFixture) -> None:
+    v, ticket = in_thread()
     with caplog.at_level(logging.WARNING):
         answer = v.push(build_xml("location", v.openid, Location_X="43.8", Location_Y='116.3" onmouseover="alert(7)',
                                   Scale=15, Label="东村")).content
