@@ -105,7 +105,7 @@ def _hidden(ch: str) -> bool:
 def villager_texts(ticket: Ticket, thread: list[dict[str, Any]] | None = None) -> list[str]:
     """What the villager wrote or said: the report (description, attachments) and the thread's
     texts, voice transcripts and location labels."""
-    texts = [ticket.description or ""]
+    texts = [ticket.description or "", ticket.address or ""]
     for item in ticket.attachments or []:
         texts += [str(item.get(k) or "") for k in ("text", "content", "recognition", "label")]
     for entry in thread or []:

@@ -137,3 +137,18 @@ def test_the_pages_own_refresh_does_not_keep_a_session_alive(staff_client: Any, 
         res = browser.get(path, headers={"X-Pufabot-Live": "1"})
         assert res.status_code == 200 and "Set-Cookie" not in res.headers, path
     assert redis_client.ttl(key) <= 100
+
+
+def test_a_visit_address_shows_its_house_number_only_after_the_reveal(new_ticket: Any, staff_client: Any) -> None:
+    ticket = new_ticket(address="二村3组8号", contact_pref="visit", phone="")
+    browser = staff_client()
+    page = browser.page(f"/staff/tickets/{ticket.id}")
+    assert "二村3组*号" in page and "3组8号" not in page and "显示完整内容" in page
+    assert "二村3组8号" in browser.post(f"/staff/tickets/{ticket.id}/phone").get_data(as_text=True)
+
+
+def test_the_unanswered_list_shows_invisible_characters(villager: Any, services: Any, staff_client: Any) -> None:
+    villager().say("放首歌\u202e反过来读的问题")
+    services.counters.flush()
+    page = staff_client("王主任", role="admin").page("/staff/stats")
+    assert "\u202e" not in page and "放首歌[U+202E]反过来读的问题" in page
