@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.store.client import RedisClient, text_map
 from bot.store.keys import Keys
 
 SENDERS = ("villager", "staff", "bot")
@@ -38,7 +39,7 @@ def media_of(attachment: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Thread:
-    def __init__(self, redis: Any, keys: Keys):
+    def __init__(self, redis: RedisClient, keys: Keys):
         self.redis = redis
         self.keys = keys
 
@@ -76,7 +77,7 @@ class Thread:
 
     def meta(self, ticket_id: str) -> dict[str, float]:
         """``last_staff_at``, ``last_villager_at``, ``confirmed_at`` (epoch seconds) as far as known."""
-        raw = self.redis.hgetall(self.keys.ticket_thread_meta(ticket_id))
+        raw = text_map(self.redis.hgetall(self.keys.ticket_thread_meta(ticket_id)))
         return {key: float(value) for key, value in raw.items() if value}
 
     def mark_confirmed(self, ticket_id: str, at: float) -> None:
@@ -96,7 +97,8 @@ class Thread:
 
     def unread(self) -> dict[str, int]:
         """Ticket id → unread villager messages, for tickets that have any."""
-        return {tid: int(n) for tid, n in self.redis.hgetall(self.keys.ticket_unread()).items() if int(n) > 0}
+        unread = text_map(self.redis.hgetall(self.keys.ticket_unread()))
+        return {tid: int(n) for tid, n in unread.items() if int(n) > 0}
 
     def live_version(self) -> int:
         return int(self.redis.get(self.keys.ticket_live()) or 0)
