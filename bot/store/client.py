@@ -6,7 +6,7 @@ mypy knows what they are given (responses are decoded strings: ``decode_response
 
 from __future__ import annotations
 
-from typing import TypeAlias, cast
+from typing import Any, Mapping, TypeAlias, cast
 
 from redis import Redis
 from redis.cluster import RedisCluster
@@ -15,6 +15,11 @@ from redis.typing import EncodableT, FieldT
 RedisClient: TypeAlias = "Redis | RedisCluster"
 # What a hash or stream write takes (redis-py's own types: keys and values may be str, bytes, numbers).
 Fields: TypeAlias = "dict[FieldT, EncodableT]"
+
+
+def as_fields(mapping: Mapping[str, Any]) -> Fields:
+    """A str-keyed mapping as redis-py's write type (its values are str, numbers: what Redis takes)."""
+    return cast(Fields, mapping)
 
 
 def text(value: object) -> str:
