@@ -68,8 +68,11 @@ class TrustedProxies:
     """werkzeug's ProxyFix, for requests whose peer is one of ``[web] trusted_proxies`` only.
 
     Their ``X-Forwarded-For`` (the last hop, which the proxy appended) becomes ``REMOTE_ADDR``, the
-    address login delays and the audit log use. From any other peer the ``X-Forwarded-*`` headers are
-    dropped: anything on the host, or a browser, could otherwise name any address."""
+    address login delays and the audit log use, when it is an IP address (anything else is ignored:
+    the peer's own address stays). From any other peer the ``X-Forwarded-*`` headers are dropped:
+    anything on the host, or a browser, could otherwise name any address. The first time a forwarded
+    request arrives while ``trusted_proxies`` is empty, a loud warning says so: behind a proxy every
+    browser then shares the proxy's address and its login delay."""
 
     FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                  "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_FORWARDED")
@@ -80,20 +83,35 @@ class TrustedProxies:
         self.app = app
         self.fixed = ProxyFix(app, x_for=1, x_proto=1)
         self.networks = [ipaddress.ip_network(p, strict=False) for p in proxies]
+        self.warned = False
 
     def _trusted(self, addr: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(addr)
-        except ValueError:
-            return False
-        return any(ip in net for net in self.networks)
+        ip = _ip(addr)
+        return ip is not None and any(ip in net for net in self.networks)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.networks and self._trusted(environ.get("REMOTE_ADDR", "")):
+            last_hop = environ.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+            if _ip(last_hop) is None:
+                environ.pop("HTTP_X_FORWARDED_FOR", None)
             return self.fixed(environ, start_response)
+        if not self.networks and not self.warned and environ.get("HTTP_X_FORWARDED_FOR"):
+            self.warned = True
+            log.warning("PROXY DETECTED but [web] trusted_proxies is empty: a request from %s carried "
+                        "X-Forwarded-For, so every browser behind that proxy shares its address and its login "
+                        "delay (one outsider's failures slow every colleague without a device cookie). "
+                        "Set web.trusted_proxies (PUFABOT_WEB__TRUSTED_PROXIES) to the proxy's address.",
+                        environ.get("REMOTE_ADDR", "?"))
         for name in self.FORWARDED:
             environ.pop(name, None)
         return self.app(environ, start_response)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def security_headers(response: Response) -> Response:

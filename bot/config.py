@@ -76,6 +76,8 @@ class BotConfig:
     villages: tuple[str, ...] = ("一村", "二村", "三村")
     response_hours: int = 48
     max_reports_per_day: int = 3  # per villager per local day; 0 = no limit; never applies to urgent reports
+    thread_max_chars: int = 1000  # longest villager message a ticket's thread takes
+    thread_max_messages: int = 200  # villager messages one ticket's thread takes in all
     spool_dir: str = "var/spool"
     media_dir: str = "var/media"
 
@@ -90,6 +92,7 @@ class WebConfig:
     login_lockout_seconds: int = 900
     login_max_failures_per_ip: int = 20
     trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
+    searches_per_minute: int = 30  # queue searches one staff member may make per minute
 
 
 @dataclass(frozen=True)
@@ -309,6 +312,10 @@ def validate(config: Config) -> None:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
             raise ConfigError(f"config key web.trusted_proxies: {proxy!r} is not an address or network") from None
+    if config.web.searches_per_minute < 1:
+        raise ConfigError("config key web.searches_per_minute must be 1 or more")
+    if config.bot.thread_max_chars < 1 or config.bot.thread_max_messages < 1:
+        raise ConfigError("config keys bot.thread_max_chars and bot.thread_max_messages must be 1 or more")
     if config.bot.max_reports_per_day < 0:
         raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
     for key in ("thread_window_hours", "urgent_episode_hours", "urgent_response_hours"):

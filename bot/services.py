@@ -13,7 +13,7 @@ call ``build_services(config, knowledge="lazy")`` and the knowledge base is load
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.config import BotConfig, Config
 from bot.disputes import Disputes
@@ -22,6 +22,7 @@ from bot.notify import Notifier
 from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
+from bot.store.client import RedisClient
 from bot.store.keys import Keys
 from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
@@ -41,7 +42,7 @@ Knowledge = tuple["KnowledgeBase", "Matcher"]
 class Services:
     """The bot's shared objects; every attribute is built (none is ``None`` "until built")."""
 
-    def __init__(self, config: Config, redis: Any, knowledge: Knowledge | None = None):
+    def __init__(self, config: Config, redis: RedisClient, knowledge: Knowledge | None = None):
         from handlers import ROUTES  # the one way bot reaches the handlers (they import bot, not back)
 
         b = config.bot
@@ -105,7 +106,7 @@ def build_knowledge() -> Knowledge:
     return kb, Matcher.build(kb)
 
 
-def build_services(config: Config, redis: Any = None,
+def build_services(config: Config, redis: RedisClient | None = None,
                    knowledge: Knowledge | Literal["lazy"] | None = None) -> Services:
     """The services on ``redis`` (default: connect as ``[redis]`` says).
 

@@ -19,7 +19,7 @@ from bot.disputes.flow import ReportFlow, Result, Turn, has_content, new_draft, 
 from bot.disputes.tickets import attachment as make_attachment
 from bot.reports.figures import RISK_WORDS
 from bot.wechat.context import Context
-from bot.wechat.message import Message, VoiceMessage, is_image, is_location, is_text, is_voice
+from bot.wechat.message import Message, VoiceMessage, coordinates, is_image, is_location, is_text, is_voice
 from bot.wechat.replies import HandlerResult
 
 NO_DRAFT_STEPS = ("resume", "voice_offer")  # states not worth keeping as a draft
@@ -61,7 +61,19 @@ def offer_voice(message: VoiceMessage, ctx: Context) -> HandlerResult:
 
 def step(message: Message, ctx: Context) -> HandlerResult:
     """One message inside the report conversation."""
+    unreadable = unreadable_location(message, ctx)
+    if unreadable is not None:
+        return unreadable
     return _apply(message, ctx, _flow(ctx).step(ctx.state or {}, turn_of(message, ctx.now)))
+
+
+def unreadable_location(message: Message, ctx: Context) -> str | None:
+    """The answer to a location whose coordinates are not numbers (the conversation goes on as it
+    was), or None for every other message."""
+    if is_location(message) and coordinates(message) is None:
+        ctx.count("location", "unreadable")
+        return ctx.texts.get("location_unreadable")
+    return None
 
 
 def turn_of(message: Message, now: float) -> Turn:
@@ -74,9 +86,9 @@ def turn_of(message: Message, now: float) -> Turn:
     if is_image(message):
         return Turn("image", attachment=make_attachment("image", now, media_id=message.media_id,
                                                         pic_url=message.image))
-    if is_location(message):
-        return Turn("location", attachment=make_attachment("location", now, lat=float(message.location_x),
-                                                           lng=float(message.location_y), label=message.label))
+    if is_location(message) and (where := coordinates(message)) is not None:
+        return Turn("location", attachment=make_attachment("location", now, lat=where[0], lng=where[1],
+                                                           label=message.label))
     return Turn("other")
 
 

@@ -72,10 +72,14 @@ def step(message: Message, ctx: Context) -> HandlerResult:
     ticket = disputes.get(str(state.get("ticket", "")))
     if ticket is None or ticket.openid != ctx.openid or not _still_open(ctx, ticket, state):
         return _outside_thread(message, ctx)
+    from handlers.dispute import unreadable_location
+
     text, media = content_of(message, ctx.now)
-    disputes.villager_wrote(ticket.id, text, media)
-    ctx.count("thread", message.type)
-    answer = _confirmation(ctx, ticket.id, state)
+    refusal = unreadable_location(message, ctx) or _over_limit(ctx, ticket.id, text)
+    if refusal is None:
+        disputes.villager_wrote(ticket.id, text, media)
+        ctx.count("thread", message.type)
+    answer = refusal or _confirmation(ctx, ticket.id, state)
     if words and is_urgent(message, ctx):
         from handlers import text as text_handler
 
@@ -84,6 +88,19 @@ def step(message: Message, ctx: Context) -> HandlerResult:
         ctx.new_state = before  # the emergency answer does not end the thread
         return "\n\n".join(part for part in (urgent if isinstance(urgent, str) else "", answer) if part) or urgent
     return answer
+
+
+def _over_limit(ctx: Context, ticket_id: str, text: str) -> str | None:
+    """Why the thread does not take this message (``[bot] thread_max_chars`` / ``thread_max_messages``),
+    told to the villager with what to do instead; None when it takes it."""
+    limits = ctx.services.config.bot
+    if len(text) > limits.thread_max_chars:
+        ctx.count("thread", "too_long")
+        return ctx.texts.get("thread_too_long", chars=len(text), limit=limits.thread_max_chars)
+    if ctx.services.disputes.thread.villager_count(ticket_id) >= limits.thread_max_messages:
+        ctx.count("thread", "full")
+        return ctx.texts.get("thread_full", ticket=ticket_id)
+    return None
 
 
 def _still_open(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> bool:

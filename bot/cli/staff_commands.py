@@ -13,29 +13,28 @@ from datetime import datetime
 import click
 
 from bot.cli import load_config
-from bot.console.accounts import ROLES, AccountError, StaffAccounts, check_password
+from bot.console import Console
+from bot.console.accounts import ROLES, AccountError, check_password
 from bot.disputes.tickets import TZ  # dates in Beijing time, whatever the server's zone
 
 
-def _accounts() -> StaffAccounts:
+def _console() -> Console:
+    """The console's parts exactly as the web console builds them (``bot.console.build``)."""
+    from bot.console import build
     from bot.services import build_services
 
-    services = build_services(load_config(), knowledge="lazy")
-    web = services.config.web
-    return StaffAccounts(services.redis, services.keys, web.login_max_failures, web.login_lockout_seconds)
+    return build(build_services(load_config(), knowledge="lazy"))
 
 
-def _audit(store: StaffAccounts, action: str, name: str, detail: str = "") -> None:
+def _audit(parts: Console, action: str, name: str, detail: str = "") -> None:
     """Account changes made here appear in the console's audit log too, as 命令行:<OS user>."""
     import getpass
-
-    from bot.console.audit import AuditLog
 
     try:
         who = f"命令行:{getpass.getuser()}"
     except (KeyError, OSError):
         who = "命令行"
-    AuditLog(store.redis, store.keys).record(who, action, name, detail)
+    parts.audit.record(who, action, name, detail)
 
 
 def _password(from_stdin: bool, name: str) -> str:
@@ -67,10 +66,11 @@ def staff() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def add(name: str, role: str, password_stdin: bool) -> None:
     """Create an account (mediator or admin)."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     password = _password(password_stdin, name)
     _run(lambda: store.add(name, password, role))
-    _audit(store, "staff_add", name, role)
+    _audit(parts, "staff_add", name, role)
     click.echo(f"已创建{'管理员' if role == 'admin' else '调解员'}账号 {name}。")
 
 
@@ -79,10 +79,11 @@ def add(name: str, role: str, password_stdin: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def passwd(name: str, password_stdin: bool) -> None:
     """Set a new password (signs the account out everywhere)."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     password = _password(password_stdin, name)
     _run(lambda: store.set_password(name, password))
-    _audit(store, "staff_passwd", name)
+    _audit(parts, "staff_passwd", name)
     click.echo(f"已修改 {name} 的密码，原有登录已全部退出。")
 
 
@@ -90,9 +91,10 @@ def passwd(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 def disable(name: str) -> None:
     """Disable an account (signs it out everywhere)."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     _run(lambda: store.set_disabled(name, True))
-    _audit(store, "staff_disable", name)
+    _audit(parts, "staff_disable", name)
     click.echo(f"已停用账号 {name}。")
 
 
@@ -100,9 +102,10 @@ def disable(name: str) -> None:
 @click.argument("name")
 def enable(name: str) -> None:
     """Enable a disabled account again."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     _run(lambda: store.set_disabled(name, False))
-    _audit(store, "staff_enable", name)
+    _audit(parts, "staff_enable", name)
     click.echo(f"已启用账号 {name}。")
 
 
@@ -110,18 +113,20 @@ def enable(name: str) -> None:
 @click.argument("name")
 def unlock(name: str) -> None:
     """Lift the login delay that failed logins put on an account."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     if store.get(name) is None:
         raise click.ClickException(f"没有用户 {name}")
     store.unlock(name=name)
-    _audit(store, "staff_unlock", name)
+    _audit(parts, "staff_unlock", name)
     click.echo(f"已解除 {name} 的登录等待。")
 
 
 @staff.command("list")
 def list_cmd() -> None:
     """List the accounts."""
-    store = _accounts()
+    parts = _console()
+    store = parts.accounts
     users = store.list()
     if not users:
         click.echo("还没有账号。用 pufabot staff add 姓名 --role admin 创建。")

@@ -16,6 +16,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.console.accounts import StaffAccounts
+    from bot.console.audit import AuditLog
+    from bot.console.canned import CannedReplies
+    from bot.console.limits import SearchLimit
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -24,20 +28,25 @@ MIN_SECRET = 16
 
 @dataclass
 class Console:
-    """The console's own parts, kept in ``app.extensions["pufabot.console"]``."""
+    """The console's own parts, kept in ``app.extensions["pufabot.console"]``; the CLI's ``staff``
+    commands build the very same parts with ``build`` (one way, so neither can drift)."""
 
-    accounts: Any
-    audit: Any
-    canned: Any
+    accounts: StaffAccounts
+    audit: AuditLog
+    canned: CannedReplies
+    searches: SearchLimit
 
 
 def build(services: Services) -> Console:
+    """The console's parts on the services' Redis, with the config's login rules."""
     from bot.console.accounts import accounts_for
     from bot.console.audit import AuditLog
     from bot.console.canned import CannedReplies
+    from bot.console.limits import SearchLimit
 
     return Console(accounts=accounts_for(services), audit=AuditLog(services.redis, services.keys),
-                   canned=CannedReplies(services.redis, services.keys, services.texts))
+                   canned=CannedReplies(services.redis, services.keys, services.texts),
+                   searches=SearchLimit(services.redis, services.keys, services.config.web.searches_per_minute))
 
 
 def init_app(app: Any) -> None:
@@ -50,9 +59,10 @@ def init_app(app: Any) -> None:
         return
     # Importing the view modules attaches their routes to the blueprint before it is registered.
     from bot.console import admin, alerts, statspage, ticket_actions, views  # noqa: F401
-    from bot.console.auth import bp
+    from bot.console.auth import ConsoleSessions, bp
 
     app.extensions["pufabot.console"] = build(services)
+    app.session_interface = ConsoleSessions()
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)
     app.register_blueprint(bp)
 

@@ -9,10 +9,16 @@ Guarantees:
   cannot slip past it): the first ``max_failures`` attempts are free, then each one waits 1 s,
   2 s, 4 s... up to ``max_delay`` seconds. A success clears the name's count; so does an admin's
   unlock. Counts are forgotten ``max_delay`` seconds after the last failure.
-- Failed logins are also counted per client address, with the same growing delay after
-  ``max_failures_per_ip`` failures (guessing across many names from one place slows down too).
-  Staff elsewhere are not affected; a success from the address does not clear it (an attacker
+- Login attempts are also counted per client address, checked and counted in the same Lua step
+  before the password is checked (parallel guesses from one place cannot overshoot), with the same
+  growing delay after ``max_failures_per_ip`` attempts; a success gives its attempt back, so staff
+  signing in do not fill their office's count. A success does not clear the address (an attacker
   may know one password of their own); an admin's unlock of the address does.
+- Device cookies (OWASP's "slow down online guessing attacks with device cookies"): a browser that
+  has signed in as a person before carries a signed device id for that name (``bot.console.auth``
+  signs it). Its attempts on that name are counted on their own key, and neither the name's nor the
+  address's count applies to it: an outsider's failures (on the name, or behind the same proxy)
+  never slow it, only its own failures do.
 - A session is a random id whose record lives in Redis and expires after ``session_seconds`` idle.
   Disabling an account or changing its password ends all of its sessions at once, and every
   request re-reads the account, so a role change or a disable takes effect immediately.
@@ -26,11 +32,12 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from bot.store.client import Fields, RedisClient, text, text_map
 from bot.store.keys import Keys
 
 if TYPE_CHECKING:
@@ -61,6 +68,15 @@ return {0, n}
 
 def _seconds(ms: int) -> int:
     return (ms + 999) // 1000 if ms > 0 else 0
+
+
+# KEYS[1] = the attempt counter; gives back one attempt of a login that succeeded (never below 0, and
+# only while the counter lives: a lapsed counter is not recreated without an expiry).
+_GIVE_BACK = """
+if redis.call('HINCRBY', KEYS[1], 'n', 0) > 0 then redis.call('HINCRBY', KEYS[1], 'n', -1) end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 class AccountError(ValueError):
@@ -99,7 +115,7 @@ def _user_from(data: dict[str, str]) -> StaffUser | None:
 
 
 class StaffAccounts:
-    def __init__(self, redis: Any, keys: Keys, max_failures: int = 5, max_delay: int = 900,
+    def __init__(self, redis: RedisClient, keys: Keys, max_failures: int = 5, max_delay: int = 900,
                  max_failures_per_ip: int = 20,
                  session_seconds: int = SESSION_SECONDS, hasher: PasswordHasher | None = None):
         self.redis = redis
@@ -110,13 +126,14 @@ class StaffAccounts:
         self.session_seconds = session_seconds
         self.hasher = hasher or PasswordHasher()
         self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
+        self._give_back = redis.register_script(_GIVE_BACK)
 
     # -- accounts -------------------------------------------------------------------------------
     def get(self, name: str) -> StaffUser | None:
-        return _user_from(self.redis.hgetall(self.keys.staff_user(name)))
+        return _user_from(text_map(self.redis.hgetall(self.keys.staff_user(name))))
 
     def list(self) -> list[StaffUser]:
-        names = sorted(self.redis.smembers(self.keys.staff_users()))
+        names = sorted(text(n) for n in self.redis.smembers(self.keys.staff_users()))
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.hgetall(self.keys.staff_user(name))
@@ -128,7 +145,7 @@ class StaffAccounts:
         if role not in ROLES:
             raise AccountError(f"角色须为 {' 或 '.join(ROLES)}")
         check_password(password, name)
-        record = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
+        record: Fields = {"name": name, "role": role, "hash": self.hasher.hash(password), "disabled": "0",
                   "created_at": str(time.time()), "pwv": "1"}
         # HSETNX on the role makes a concurrent double "add" create one account, not overwrite it.
         if not self.redis.hsetnx(self.keys.staff_user(name), "role", role):
@@ -162,27 +179,42 @@ class StaffAccounts:
         return user
 
     # -- login ------------------------------------------------------------------------------------
-    def authenticate(self, name: str, password: str, ip: str = "", now: float | None = None) -> LoginResult:
-        """Check a login from ``ip``; counts the attempt first (see module doc)."""
+    def authenticate(self, name: str, password: str, ip: str = "", now: float | None = None,
+                     device: str = "") -> LoginResult:
+        """Check a login from ``ip``; counts the attempt first (see module doc). ``device``: the id a
+        signed device cookie carries for this very name (only its own attempts then count)."""
         name = name.strip()[:64]
         now_ms = int((time.time() if now is None else now) * 1000)
+        if device:
+            key = self.keys.staff_login_device_failures(name, device[:64])
+            early, value = self._attempt(key, now_ms, self.max_failures)
+            if early:
+                return LoginResult(False, reason="locked", retry_after=_seconds(value))
+            return self._check(name, password, key, now_ms, ip_key="")
         ip_key = self.keys.staff_login_ip_failures(ip[:64]) if ip else ""
         if ip_key:
-            wait = self._wait_ms(ip_key, now_ms)
-            if wait:
-                return LoginResult(False, reason="ip_locked", retry_after=_seconds(wait))
+            early, value = self._attempt(ip_key, now_ms, self.max_failures_per_ip)
+            if early:
+                return LoginResult(False, reason="ip_locked", retry_after=_seconds(value))
         key = self.keys.staff_login_failures(name)
-        early, value = (int(v) for v in self._count_attempt(keys=[key], args=[now_ms, self.max_failures,
-                                                                                  self.max_delay]))
+        early, value = self._attempt(key, now_ms, self.max_failures)
         if early:
             return LoginResult(False, reason="locked", retry_after=_seconds(value))
-        data = self.redis.hgetall(self.keys.staff_user(name)) if NAME_RE.fullmatch(name) else {}
+        return self._check(name, password, key, now_ms, ip_key)
+
+    def _attempt(self, key: str, now_ms: int, free: int) -> tuple[int, int]:
+        """One atomic check-and-count: (1, ms to wait) when too early, else (0, attempts so far)."""
+        early, value = (int(v) for v in self._count_attempt(keys=[key], args=[now_ms, free, self.max_delay]))
+        return early, value
+
+    def _check(self, name: str, password: str, key: str, now_ms: int, ip_key: str) -> LoginResult:
+        data = text_map(self.redis.hgetall(self.keys.staff_user(name))) if NAME_RE.fullmatch(name) else {}
         if not self._verify(data.get("hash") or _dummy_hash(self.hasher), password) or not data.get("hash"):
-            if ip_key:
-                self._count_attempt(keys=[ip_key], args=[now_ms, self.max_failures_per_ip, self.max_delay])
             return LoginResult(False, reason="bad", retry_after=_seconds(self._wait_ms(key, now_ms)))
         user = _user_from(data)
         self.redis.delete(key)
+        if ip_key:
+            self._give_back(keys=[ip_key])
         if user is None or user.disabled:
             return LoginResult(False, reason="disabled")
         if self.hasher.check_needs_rehash(data["hash"]):
@@ -222,14 +254,16 @@ class StaffAccounts:
         pipe.execute()
         return sid
 
-    def resume_session(self, sid: str) -> StaffUser | None:
-        """The signed-in user of a session id, or None (expired, ended, disabled, password changed)."""
+    def resume_session(self, sid: str, extend: bool = True) -> StaffUser | None:
+        """The signed-in user of a session id, or None (expired, ended, disabled, password changed).
+        ``extend``: a person's request restarts the idle time; a page's own polling does not."""
         if not sid:
             return None
         skey = self.keys.staff_session(sid)
         pipe = self.redis.pipeline(transaction=False)
         pipe.hgetall(skey)
-        pipe.expire(skey, self.session_seconds)
+        if extend:
+            pipe.expire(skey, self.session_seconds)
         record = pipe.execute()[0]
         if not record:
             return None
@@ -240,7 +274,7 @@ class StaffAccounts:
         return user
 
     def end_session(self, sid: str) -> None:
-        record = self.redis.hgetall(self.keys.staff_session(sid))
+        record = text_map(self.redis.hgetall(self.keys.staff_session(sid)))
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.keys.staff_session(sid))
         if record.get("name"):
@@ -251,7 +285,7 @@ class StaffAccounts:
         sids = self.redis.smembers(self.keys.staff_user_sessions(name))
         pipe = self.redis.pipeline(transaction=True)
         for sid in sids:
-            pipe.delete(self.keys.staff_session(sid))
+            pipe.delete(self.keys.staff_session(text(sid)))
         pipe.delete(self.keys.staff_user_sessions(name))
         pipe.execute()
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
+from bot.store.client import Fields, RedisClient, text, text_map
 from bot.store.keys import Keys
 
 KEEP = 500_000  # about ten years of a township office's actions
@@ -25,7 +25,8 @@ ACTION_NAMES = {
     "note": "内部备注", "canned_edit": "修改常用回复", "staff_add": "新增账号", "staff_passwd": "修改密码",
     "staff_disable": "停用账号",
     "staff_enable": "启用账号", "staff_unlock": "解除登录等待", "assign": "转给同事", "refused": "操作被拒绝",
-    "export_csv": "下载表格", "alert_retry": "重发工作群提醒",
+    "export_csv": "下载表格", "export_report": "下载报告", "search": "搜索", "search_refused": "搜索太频繁被拒",
+    "alert_retry": "重发工作群提醒",
 }
 
 
@@ -45,14 +46,14 @@ class AuditEntry:
 
 
 class AuditLog:
-    def __init__(self, redis: Any, keys: Keys, keep: int = KEEP):
+    def __init__(self, redis: RedisClient, keys: Keys, keep: int = KEEP):
         self.redis = redis
         self.key = keys.staff_audit()
         self.keep = keep
 
     def record(self, who: str, action: str, target: str = "", detail: str = "", ip: str = "",
                at: float | None = None) -> str:
-        fields = {"at": f"{at if at is not None else time.time():.3f}", "who": who, "action": action,
+        fields: Fields = {"at": f"{at if at is not None else time.time():.3f}", "who": who, "action": action,
                   "target": target, "detail": detail[:500], "ip": ip}
         return str(self.redis.xadd(self.key, fields, maxlen=self.keep, approximate=True))
 
@@ -72,8 +73,8 @@ class AuditLog:
                 return found, ""
             for entry_id, fields in batch:
                 scanned += 1
-                entry = _entry(entry_id, fields)
-                cursor = f"({entry_id}"
+                entry = _entry(text(entry_id), text_map(fields))
+                cursor = f"({entry.id}"
                 if _matches(entry, who, action, target):
                     found.append(entry)
                     if len(found) == limit:

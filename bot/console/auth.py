@@ -12,43 +12,56 @@ Every request to the ``staff`` blueprint passes ``_gate`` first:
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.wrappers import Response
 
-from bot.console.accounts import StaffAccounts
+from bot.console import devices
+from bot.console.accounts import NAME_RE, StaffAccounts
 from bot.console.audit import AuditLog
+
+if TYPE_CHECKING:
+    from bot.console import Console
+    from bot.services import Services
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates",
                static_folder="static", static_url_path="/static")
 OPEN_ENDPOINTS = {"staff.login", "staff.static"}
+# What open pages fetch on their own (live.js): they never keep a session alive, only a person's
+# action does (N10); nor do they re-issue the session cookie (``ConsoleSessions``).
+POLLED_ENDPOINTS = {"staff.live", "staff.thread_since"}
+LIVE_HEADER = "X-Pufabot-Live"  # live.js's own refresh of a page (a person did not ask for it)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def services() -> Any:
-    return current_app.extensions["pufabot"]
+def services() -> Services:
+    found: Services = current_app.extensions["pufabot"]
+    return found
 
 
-def console() -> Any:
-    return current_app.extensions["pufabot.console"]
+def console() -> Console:
+    found: Console = current_app.extensions["pufabot.console"]
+    return found
 
 
 def accounts() -> StaffAccounts:
-    return console().accounts  # type: ignore[no-any-return]
+    return console().accounts
 
 
 def audit_log() -> AuditLog:
-    return console().audit  # type: ignore[no-any-return]
+    return console().audit
 
 
 def text(key: str, **values: Any) -> str:
-    return services().texts.get(key, **values)  # type: ignore[no-any-return]
+    return services().texts.get(key, **values)
 
 
 def client_ip() -> str:
@@ -61,6 +74,20 @@ def record(action: str, target: str = "", detail: str = "") -> None:
     """One audit entry for the signed-in staff member (or the name tried, for logins)."""
     who = g.staff.name if g.get("staff") else ""
     audit_log().record(who, action, target, detail, client_ip())
+
+
+def polled() -> bool:
+    """Whether this request is a page's own polling or refresh, not a person's action (N10)."""
+    return request.endpoint in POLLED_ENDPOINTS or request.headers.get(LIVE_HEADER) == "1"
+
+
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a polled request does not refresh the cookie."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if polled() and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def csrf_token() -> str:
@@ -87,7 +114,7 @@ def _gate() -> Response | None:
         expected = session.get("csrf", "")
         if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
             return _page("staff_message.html", 400, message=text("console_csrf_failed"))
-    g.staff = accounts().resume_session(session.get("sid", ""))
+    g.staff = accounts().resume_session(session.get("sid", ""), extend=not polled())
     if g.staff is None and request.endpoint not in OPEN_ENDPOINTS:
         if request.method == "GET":
             flash(text("console_login_needed"))
@@ -151,10 +178,12 @@ def login() -> Any:
             return redirect(url_for("staff.queue"))
         return render_template("staff_login.html", next=request.args.get("next", ""))
     name = request.form.get("username", "").strip()
-    result = accounts().authenticate(name, request.form.get("password", ""), client_ip())
+    result = accounts().authenticate(name, request.form.get("password", ""), client_ip(),
+                                     device=devices.device_for(name[:64]))
     if not result.ok or result.user is None:
         waiting = result.reason in ("locked", "ip_locked")
-        audit_log().record(name[:64], "login_locked" if waiting else "login_failed", "", result.reason, client_ip())
+        audit_log().record(login_name(name), "login_locked" if waiting else "login_failed", "", result.reason,
+                           client_ip())
         key = {"locked": "console_login_locked", "ip_locked": "console_login_ip_locked",
                "disabled": "console_login_disabled"}.get(result.reason, "console_login_bad")
         if result.reason == "bad" and result.retry_after:
@@ -170,7 +199,20 @@ def login() -> Any:
     session["csrf"] = secrets.token_urlsafe(32)
     g.staff = result.user
     record("login")
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    devices.remember(response, result.user.name)
+    return response
+
+
+def login_name(name: str) -> str:
+    """The name a failed login is audited under: an account's own name as typed, anything else (a
+    password typed into the name field, a guess) as a keyed digest that tells repeats apart but
+    never shows what was typed."""
+    name = name[:64]
+    if NAME_RE.fullmatch(name) and accounts().get(name) is not None:
+        return name
+    digest = hmac.new(str(current_app.secret_key).encode(), name.encode(), hashlib.sha256).hexdigest()[:8]
+    return text("console_login_unknown_name", digest=digest)
 
 
 @bp.post("/logout")

@@ -8,8 +8,9 @@ so two admins saving at once leave one of the two lists, never a mix. No Flask h
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from bot.store.client import RedisClient
 from bot.store.keys import Keys
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ MAX_LENGTH = 600
 
 
 class CannedReplies:
-    def __init__(self, redis: Any, keys: Keys, texts: Texts):
+    def __init__(self, redis: RedisClient, keys: Keys, texts: Texts):
         self.redis = redis
         self.key = keys.staff_canned()
         self.texts = texts

@@ -7,6 +7,7 @@ that is the clock the township office works by.
 from __future__ import annotations
 
 import time
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -76,22 +77,46 @@ def who_name(who: str) -> str:
 
 def masked(value: Any) -> str:
     """A villager's free text with phones, ID numbers and names masked (``bot.logs.mask``): what
-    lists and the ticket page show until the audited "显示电话" click."""
+    lists and the ticket page show until the audited "显示电话" click; never-shown characters
+    neutralised (``visible``)."""
     from bot.logs import mask
 
-    return mask(str(value)) if value else ""
+    return visible(mask(str(value))) if value else ""
 
 
-def villager_texts(ticket: Ticket) -> list[str]:
-    texts = [ticket.description or ""]
+def visible(value: Any) -> str:
+    """Text with every character that is not drawn made visible as ``[U+202E]``: bidi controls
+    (U+202A-202E, U+2066-2069, U+200E/F), zero-width ones (U+200B-200D, U+2060, U+FEFF), C0/C1
+    controls (U+0085, U+009B, DEL) and the like, so a message cannot display reordered or hide
+    words. Line breaks and tabs stay."""
+    if not value:
+        return ""
+    text = str(value)
+    if not any(map(_hidden, text)):
+        return text
+    return "".join(f"[U+{ord(ch):04X}]" if _hidden(ch) else ch for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    """Controls, format characters (bidi, zero-width) and line/paragraph separators."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\n\r\t"
+
+
+def villager_texts(ticket: Ticket, thread: list[dict[str, Any]] | None = None) -> list[str]:
+    """What the villager wrote or said: the report (description, attachments) and the thread's
+    texts, voice transcripts and location labels."""
+    texts = [ticket.description or "", ticket.address or ""]
     for item in ticket.attachments or []:
         texts += [str(item.get(k) or "") for k in ("text", "content", "recognition", "label")]
+    for entry in thread or []:
+        media = entry.get("media") or {}
+        texts += [str(entry.get("text") or ""), str(media.get("recognition") or ""), str(media.get("label") or "")]
     return [t for t in texts if t]
 
 
-def has_personal(ticket: Ticket) -> bool:
+def has_personal(ticket: Ticket, thread: list[dict[str, Any]] | None = None) -> bool:
     """Whether anything the villager wrote or said has personal data the page masks."""
-    return any(masked(t) != t for t in villager_texts(ticket))
+    return any(masked(t) != t for t in villager_texts(ticket, thread))
 
 
 def http_url(value: Any) -> str:

@@ -80,6 +80,7 @@ def stats_docx() -> Response:
     kind_label, topic_title = exports.labels_for(svc)
     body = docx_bytes(report, svc.config.bot.township, kind_label, topic_title, svc.config.posts.timezone)
     name = f"report-{period.start}-{period.end}.docx"
+    record("export_report", "", name)  # a file that leaves the server: who took it, when, from where
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -92,6 +93,7 @@ def stats_markdown() -> Response:
     kind_label, topic_title = exports.labels_for(svc)
     body = exports.markdown(report, svc.config.bot.township, kind_label, topic_title, svc.config.posts.timezone)
     name = f"report-{period.start}-{period.end}.md"
+    record("export_report", "", name)
     return Response(body, mimetype="text/markdown", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -105,12 +105,28 @@ def page_of(filters: QueueFilters, disputes: Disputes, now: float) -> tuple[list
     return tickets, total
 
 
+def _search_refused(query: str) -> Response | None:
+    """Every search is audited (the query masked); one beyond ``web.searches_per_minute`` is refused."""
+    from bot.logs import mask
+
+    if not console().searches.allow(g.staff.name):
+        record("search_refused", "", mask(query))
+        return Response(render_template("staff_message.html", message=text("console_search_too_fast")),
+                        status=429, headers={"Retry-After": "60"}, mimetype="text/html")
+    record("search", "", mask(query))
+    return None
+
+
 @bp.get("/")
-def queue() -> str:
+def queue() -> str | Response:
     svc = services()
     now = time.time()
     kinds = tuple(ALL_KINDS)
     filters = QueueFilters.from_args(request.args, svc.config.bot.villages, kinds)
+    if filters.q:
+        refused = _search_refused(filters.q)
+        if refused is not None:
+            return refused
     tickets, total = page_of(filters, svc.disputes, now)
     tickets.sort(key=lambda t: not t.urgent)  # urgent first (stable: the order within stays)
     counts = svc.disputes.counts_by_state()
@@ -146,15 +162,45 @@ def ticket_page(ticket: Ticket, status: int = 200, phone_shown: bool = False) ->
     svc = services()
     history = svc.disputes.history(ticket.id)
     notes = [h for h in history if h.get("what") == "note"]
+    thread = svc.disputes.thread.entries(ticket.id)
     body = render_template(
         "staff_ticket.html", t=ticket, history=history, notes=notes, now=time.time(),
         phone_shown=phone_shown, canned=console().canned.all(), outcomes=display.OUTCOMES,
         may_act=may_act(ticket), attachments=ticket.attachments, staff_names=staff_names(),
-        thread=svc.disputes.thread.entries(ticket.id), live=live_version(svc.disputes),
-        personal_hidden=display.has_personal(ticket),
+        thread=thread, live=live_version(svc.disputes), personal_hidden=display.has_personal(ticket, thread),
+        stamp=page_stamp(ticket),
         urgent_label=svc.texts.get(f"urgent_kind_{ticket.urgent_kind}") if ticket.urgent_kind else "",
         others=[t for t in svc.disputes.for_villager(ticket.openid) if t.id != ticket.id][:OTHER_TICKETS])
     return Response(body, status=status, mimetype="text/html")
+
+
+def page_stamp(ticket: Ticket) -> str:
+    """Changes whenever anything the ticket page shows outside the thread changes (every action sets
+    ``updated_at``): the live update fetches the whole page only then."""
+    return f"{ticket.updated_at!r}-{display.state_value(ticket.state)}-{ticket.claimed_by}"
+
+
+@bp.get("/tickets/<ticket_id>/thread")
+def thread_since(ticket_id: str) -> Response:
+    """What an open ticket page polls when something changed: the thread entries after the
+    ``after`` it already shows (as the page's own markup, masked), their new count, and the page's
+    stamp (when it differs, the page fetches itself whole). Never the whole thread again (N9)."""
+    import json
+
+    t = load_ticket(ticket_id)
+    try:
+        after = max(0, min(int(request.args.get("after", "0")), 1_000_000))
+    except ValueError:
+        after = 0
+    thread = services().disputes.thread
+    total, entries = thread.entries_since(t.id, after)
+    if entries and t.id in thread.unread():
+        thread.mark_read(t.id)
+    html = render_template("staff_thread_entries.html", entries=entries, t=t, phone_shown=False)
+    response = Response(json.dumps({"stamp": page_stamp(t), "count": total, "html": html}, ensure_ascii=False),
+                        mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def may_act(ticket: Ticket) -> bool:
@@ -258,6 +304,11 @@ def _voices_play() -> bool:
 @bp.app_template_filter("masked")
 def _masked(value: Any) -> str:
     return display.masked(value)
+
+
+@bp.app_template_filter("visible")
+def _visible(value: Any) -> str:
+    return display.visible(value)
 
 
 @bp.app_template_filter("http_url")

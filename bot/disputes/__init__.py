@@ -29,7 +29,8 @@ from bot.disputes.spool import Spool
 from bot.disputes.store import TicketStore
 from bot.disputes.thread import Thread, entry as thread_entry
 from bot.disputes.tickets import KINDS, Outcome, Ticket, TicketError, TicketState
-from bot.logs import mask_openid
+from bot.logs import mask, mask_openid
+from bot.store.client import text as decoded
 from bot.wechat.api import WeChatError
 
 if TYPE_CHECKING:
@@ -55,8 +56,9 @@ def _spoken_time(when: str) -> str:
 
 
 def matches(ticket: Ticket, query: str) -> bool:
-    """Whether a search query finds this ticket (see ``Disputes.search``)."""
-    words = query.strip().upper().split()
+    """Whether a search query finds this ticket (see ``Disputes.search``). Only the masked text is
+    searched, as the queue shows it: a search never tells masked digits apart (N5)."""
+    words = mask(query).strip().upper().split()
     if not words:
         return True
     if len(words) == 1:
@@ -65,7 +67,7 @@ def matches(ticket: Ticket, query: str) -> bool:
             return True
         if word == ticket.village.upper() or (len(word) == 4 and word.isdigit() and ticket.phone.endswith(word)):
             return True
-    text = f"{ticket.description} {ticket.village}".upper()
+    text = mask(f"{ticket.description} {ticket.village}").upper()
     return all(w in text for w in words)
 
 
@@ -136,7 +138,7 @@ class Disputes:
         """The villager's open urgent item whose last danger message is less than ``window`` seconds
         old, if any (None when Redis is down). The key holds "<ticket id> <last message time>"."""
         try:
-            ticket_id, _, last = (self.redis.get(self.keys.urgent_episode(openid)) or "").partition(" ")
+            ticket_id, _, last = decoded(self.redis.get(self.keys.urgent_episode(openid)) or "").partition(" ")
             ticket = self.store.get(ticket_id) if ticket_id else None
         except RedisError:
             return None
@@ -254,7 +256,7 @@ class Disputes:
         """Tickets matching every given filter and the query, in the listing order of ``states``.
 
         The query matches a ticket id (also its last digits, e.g. ``0007``), a village, the last four
-        digits of the phone, or all its words in the description. Reads at most ``SEARCH_SCAN``
+        digits of the phone, or all its words in the masked description (``139****5678``). Reads at most ``SEARCH_SCAN``
         tickets per state (newest first for finished work): the index sets narrow first.
         """
         out: list[Ticket] = []

@@ -14,10 +14,11 @@ see ``bot.disputes.store``); a ticket whose claimer is still active is never tak
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from bot.disputes.store import GROUP, POOL, TicketStore
 from bot.disputes.tickets import Ticket, TicketError, TicketState, history_entry
+from bot.store.client import RedisClient, text
 from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ MAX_RACES = 8  # compare-and-set retries before giving up (only under absurd con
 
 
 class Queue:
-    def __init__(self, store: TicketStore, redis: Any, keys: Keys, claim_timeout: int):
+    def __init__(self, store: TicketStore, redis: RedisClient, keys: Keys, claim_timeout: int):
         self.store = store
         self.redis = redis
         self.keys = keys
@@ -118,9 +119,9 @@ class Queue:
         if not self.redis.exists(stream):
             return {}
         pending = self.redis.xpending_range(stream, GROUP, "-", "+", 100000)
-        owners = {p["message_id"]: p["consumer"] for p in pending}
-        out = {}
-        for entry_id, fields in self.redis.xrange(stream):
+        owners = {text(p["message_id"]): text(p["consumer"]) for p in pending}
+        out: dict[str, str] = {}
+        for entry_id, fields in cast("list[tuple[str, dict[str, str]]]", self.redis.xrange(stream)):
             if entry_id in owners:
                 out[fields.get("ticket", "")] = owners[entry_id]
         return out

@@ -18,6 +18,9 @@ import secrets
 from typing import Any, Iterable
 
 from bot.disputes.tickets import OPEN_STATES, Ticket, TicketState, day_of
+from redis.typing import EncodableT
+
+from bot.store.client import RedisClient, text, text_map
 from bot.store.keys import Keys
 
 GROUP = "mediators"  # the stream's consumer group
@@ -94,7 +97,7 @@ def _flat(mapping: dict[str, str]) -> list[str]:
 
 
 class TicketStore:
-    def __init__(self, redis: Any, keys: Keys, stream_maxlen: int = 100000):
+    def __init__(self, redis: RedisClient, keys: Keys, stream_maxlen: int = 100000):
         self.redis = redis
         self.keys = keys
         self.stream_maxlen = stream_maxlen
@@ -119,13 +122,13 @@ class TicketStore:
                 k.ticket_stream()]
         fields = ticket.to_hash()
         fields.pop("stream_id", None)
-        args = [ticket.id, repr(ticket.created_at), repr(ticket.due_at), json.dumps(entry, ensure_ascii=False),
+        args: list[EncodableT] = [ticket.id, repr(ticket.created_at), repr(ticket.due_at), json.dumps(entry, ensure_ascii=False),
                 self.stream_maxlen, GROUP, POOL, *_flat(fields)]
         return bool(int(self._create(keys=keys, args=args)))
 
     # -- reading ----------------------------------------------------------------------------------
     def get(self, ticket_id: str) -> Ticket | None:
-        data = self.redis.hgetall(self.keys.ticket(ticket_id))
+        data = text_map(self.redis.hgetall(self.keys.ticket(ticket_id)))
         return Ticket.from_hash(data) if data else None
 
     def get_many(self, ticket_ids: Iterable[str]) -> list[Ticket]:
@@ -146,7 +149,7 @@ class TicketStore:
 
     def for_villager(self, openid: str) -> list[Ticket]:
         """The villager's tickets, newest first."""
-        return self.get_many(self.redis.zrange(self.keys.ticket_index("user", openid), 0, -1, desc=True))
+        return self.get_many(map(text, self.redis.zrange(self.keys.ticket_index("user", openid), 0, -1, desc=True)))
 
     def counts_by_state(self) -> dict[str, int]:
         pipe = self.redis.pipeline(transaction=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.store.client import RedisClient, text_map
 from bot.store.keys import Keys
 
 SENDERS = ("villager", "staff", "bot")
@@ -38,7 +39,7 @@ def media_of(attachment: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Thread:
-    def __init__(self, redis: Any, keys: Keys):
+    def __init__(self, redis: RedisClient, keys: Keys):
         self.redis = redis
         self.keys = keys
 
@@ -50,6 +51,7 @@ class Thread:
         if item["from"] == "villager":
             pipe.hincrby(k.ticket_unread(), ticket_id, 1)
             pipe.hset(k.ticket_thread_meta(ticket_id), "last_villager_at", repr(item["at"]))
+            pipe.hincrby(k.ticket_thread_meta(ticket_id), "villager_messages", 1)
         elif item["from"] == "staff":
             pipe.hdel(k.ticket_unread(), ticket_id)
             pipe.hset(k.ticket_thread_meta(ticket_id), "last_staff_at", repr(item["at"]))
@@ -60,9 +62,22 @@ class Thread:
         """The whole conversation, oldest first."""
         return [json.loads(line) for line in self.redis.lrange(self.keys.ticket_thread(ticket_id), 0, -1)]
 
+    def entries_since(self, ticket_id: str, start: int) -> tuple[int, list[dict[str, Any]]]:
+        """(how many entries the thread holds, the entries from index ``start`` on): what a page that
+        already shows ``start`` entries lacks, without reading the rest again."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.llen(self.keys.ticket_thread(ticket_id))
+        pipe.lrange(self.keys.ticket_thread(ticket_id), max(0, start), -1)
+        total, lines = pipe.execute()
+        return int(total), [json.loads(line) for line in lines]
+
+    def villager_count(self, ticket_id: str) -> int:
+        """How many villager messages the thread holds (counted since the count was introduced)."""
+        return int(self.redis.hget(self.keys.ticket_thread_meta(ticket_id), "villager_messages") or 0)
+
     def meta(self, ticket_id: str) -> dict[str, float]:
         """``last_staff_at``, ``last_villager_at``, ``confirmed_at`` (epoch seconds) as far as known."""
-        raw = self.redis.hgetall(self.keys.ticket_thread_meta(ticket_id))
+        raw = text_map(self.redis.hgetall(self.keys.ticket_thread_meta(ticket_id)))
         return {key: float(value) for key, value in raw.items() if value}
 
     def mark_confirmed(self, ticket_id: str, at: float) -> None:
@@ -82,7 +97,8 @@ class Thread:
 
     def unread(self) -> dict[str, int]:
         """Ticket id → unread villager messages, for tickets that have any."""
-        return {tid: int(n) for tid, n in self.redis.hgetall(self.keys.ticket_unread()).items() if int(n) > 0}
+        unread = text_map(self.redis.hgetall(self.keys.ticket_unread()))
+        return {tid: int(n) for tid, n in unread.items() if int(n) > 0}
 
     def live_version(self) -> int:
         return int(self.redis.get(self.keys.ticket_live()) or 0)

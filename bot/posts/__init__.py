@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.store.client import RedisClient
 from bot.store.keys import Keys
 from bot.posts import planner, render
 from bot.posts.cover import cover
@@ -52,7 +53,7 @@ class WeeklyPost:
 
 
 class Posts:
-    def __init__(self, config: Config, redis: Any, keys: Keys, wechat: WeChatAPI, counters: BufferedCounters,
+    def __init__(self, config: Config, redis: RedisClient, keys: Keys, wechat: WeChatAPI, counters: BufferedCounters,
                  texts: Texts, library: Library | None = None):
         self.config = config
         self.settings = config.posts

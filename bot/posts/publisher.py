@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from bot.config import PostsConfig
+from bot.store.client import RedisClient, as_fields, text, text_map
 from bot.store.keys import Keys
 from bot.wechat.api import WeChatAPI, WeChatError
 
@@ -107,7 +108,7 @@ class Outcome:
 
 
 class Publisher:
-    def __init__(self, redis: Any, keys: Keys, wechat: WeChatAPI, config: PostsConfig,
+    def __init__(self, redis: RedisClient, keys: Keys, wechat: WeChatAPI, config: PostsConfig,
                  alert_text: Callable[[str, dict[str, str]], str] | None = None):
         self.redis = redis
         self.keys = keys
@@ -119,13 +120,13 @@ class Publisher:
 
     # -- reading ----------------------------------------------------------------------------------
     def record(self, week: dt.date) -> dict[str, str]:
-        return dict(self.redis.hgetall(self.keys.posts(f"week:{week.isoformat()}")))
+        return dict(text_map(self.redis.hgetall(self.keys.posts(f"week:{week.isoformat()}"))))
 
     def weeks(self, until: dt.date | None = None, limit: int = 12) -> list[dt.date]:
         """Recorded weeks, newest first (up to ``until``)."""
         top = until.toordinal() if until else "+inf"
         found = self.redis.zrevrangebyscore(self.keys.posts("weeks"), top, "-inf", start=0, num=limit)
-        return [dt.date.fromisoformat(w) for w in found]
+        return [dt.date.fromisoformat(text(w)) for w in found]
 
     def records(self, weeks: list[dt.date]) -> list[dict[str, str]]:
         pipe = self.redis.pipeline(transaction=False)
@@ -151,7 +152,7 @@ class Publisher:
         for week, record in zip(weeks, self.records(weeks)):
             if record.get("msg_id") == msg_id:
                 fields = {f"mass_{k}": str(v) for k, v in result.items()}
-                self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=fields)
+                self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=as_fields(fields))
                 return {**record, **fields}
         return None
 
@@ -294,7 +295,7 @@ class Publisher:
         if status == 0 and items:
             fields["article_url"] = items[0].get("article_url", "")
         if token is None:
-            self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=fields)
+            self.redis.hset(self.keys.posts(f"week:{week.isoformat()}"), mapping=as_fields(fields))
             record = {**record, **{k: str(v) for k, v in fields.items()}}
             if status >= 2:
                 self.alert("publish_failed", record, time.time())

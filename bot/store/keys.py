@@ -157,8 +157,16 @@ class Keys:
         return self.staff(f"fail:{name}")
 
     def staff_login_ip_failures(self, ip: str) -> str:
-        """Counter: failed logins from one client address within the lockout window."""
+        """Counter: login attempts from one client address within the lockout window."""
         return self.staff(f"ipfail:{ip}")
+
+    def staff_login_device_failures(self, name: str, device: str) -> str:
+        """Counter: login attempts on one account from one browser that has signed in as it before."""
+        return self.staff(f"devfail:{name}:{device}")
+
+    def staff_search_rate(self, name: str) -> str:
+        """Counter: one staff member's searches within the current minute."""
+        return self.staff(f"search:{name}")
 
     def staff_audit(self) -> str:
         """Stream: every staff action (who, what, when, from where)."""

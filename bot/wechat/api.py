@@ -21,6 +21,7 @@ from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.config import WechatConfig
+from bot.store.client import RedisClient, text_map
 from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class _TokenSession:
 class WeChatAPI(WeChatClient):  # type: ignore[misc]  # wechatpy is untyped
     """wechatpy's client with our base URL and Redis-shared token."""
 
-    def __init__(self, config: WechatConfig, redis: Any, keys: Keys):
+    def __init__(self, config: WechatConfig, redis: RedisClient, keys: Keys):
         self.redis = redis
         self.token_key = keys.wx("token")
         self.lock_key = keys.wx("token-lock")
@@ -69,7 +70,7 @@ class WeChatAPI(WeChatClient):  # type: ignore[misc]  # wechatpy is untyped
 
     # -- token ------------------------------------------------------------------------------------
     def stored_token(self) -> tuple[str | None, float]:
-        data = self.redis.hgetall(self.token_key)
+        data = text_map(self.redis.hgetall(self.token_key))
         if not data:
             return None, 0.0
         return data.get("token"), float(data.get("refresh_at", 0))

@@ -74,6 +74,20 @@ def is_location(message: Message) -> TypeGuard[LocationMessage]:
     return message.type == "location"
 
 
+def coordinates(message: LocationMessage) -> tuple[float, float] | None:
+    """(latitude, longitude) of a location push, or None when they are not numbers on the globe
+    (WeChat never sends such a push; a forged one may)."""
+    import math
+
+    try:
+        lat, lng = float(message.location_x), float(message.location_y)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    return lat, lng
+
+
 def is_event(message: Message) -> TypeGuard[Event]:
     return message.type == "event"
 

@@ -21,8 +21,13 @@ PERSONAL = {
     "放首歌 号码１３９４２３４５６７８": "139****5678",
     "放首歌 身份证6501 0219 9001 0112 34": "6501**********1234",
     "放首歌 我叫张三丰想问问天气": "我叫张**",
+    "放首歌 电话139.0765.4321": "139****4321",
+    "放首歌 电话一三九零七六五四三二二": "139****4322",
+    "放首歌 身份证110101-19900307-4514": "1101**********4514",
+    "放首歌 本人赵小虎住二村3组8号": "本人赵**住二村3组*号",
 }
-RAW = ["139 1234 5678", "139-2234-5678", "13932345678", "１３９４２３４５６７８", "6501 0219 9001 0112 34", "张三丰"]
+RAW = ["139 1234 5678", "139-2234-5678", "13932345678", "１３９４２３４５６７８", "6501 0219 9001 0112 34", "张三丰",
+       "139.0765.4321", "一三九零七六五四三二二", "19900307", "赵小虎", "3组8号"]
 
 
 @pytest.mark.parametrize("text,masked", [
@@ -32,6 +37,20 @@ RAW = ["139 1234 5678", "139-2234-5678", "13932345678", "１３９４２３４�
     ("我是东村的", "我是东村的"), ("JF20261124-0001", "JF20261124-0001"),
 ])
 def test_one_masking_function_knows_every_written_form(text: str, masked: str) -> None:
+    assert mask(text) == masked
+
+
+@pytest.mark.parametrize("text,masked", [  # security review 2026-12-07, N6: each spelling it found unmasked
+    ("139.8765.4321", "139****4321"), ("139–8765–4321", "139****4321"), ("139—8765—4321", "139****4321"),
+    ("1 3 9 8 7 6 5 4 3 2 1", "139****4321"), ("139  8765  4321", "139****4321"),
+    ("一三九八七六五四三二一", "139****4321"), ("幺三九八七六五四三二幺", "139****4321"),
+    ("110101-19900307-4514", "1101**********4514"), ("110101900307451", "1101*******7451"),
+    ("俺叫李四", "俺叫李*"), ("本人张三丰", "本人张**"), ("住二村3组8号", "住二村3组*号"), ("东村三组", "东村三组"),
+    ("5号楼2单元301室", "5号楼*单元*室"), ("电话13900001111 13800002222", "电话139****1111 138****2222"),
+    ("本人今年六十五岁，家里五口人", "本人今年六十五岁，家里五口人"), ("2026-12-08 上午10点", "2026-12-08 上午10点"),
+    ("借了5000元", "借了5000元"),
+])
+def test_every_spelling_the_review_found_is_masked_and_ordinary_numbers_are_not(text: str, masked: str) -> None:
     assert mask(text) == masked
 
 
@@ -48,7 +67,7 @@ def test_unanswered_questions_leave_masked_and_defused(villager: Any, services: 
     report = figures.build_report(services, figures.Period.this_year(services.config.posts.timezone))
     md = exports.markdown(report)
     for out, shown in ((page, str), ("\n".join(questions), str), (md, exports.md_text)):  # Markdown escapes the *
-        assert not any(raw in out for raw in RAW)
+        assert not [raw for raw in RAW if raw in out], [raw for raw in RAW if raw in out]
         assert all(shown(masked) in out for masked in PERSONAL.values()), out
     assert not [q for q in questions if q.startswith(("=", "+", "-", "@", "\t", "\r"))]
     assert {"'" + h for h in HOSTILE} <= set(questions)

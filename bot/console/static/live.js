@@ -1,6 +1,9 @@
 // Live queue and ticket pages: poll /staff/live every few seconds; when its version differs from the
-// page's, fetch the page again and swap in the parts marked data-live-region (forms being typed in
-// are outside them). The title shows how many new reports and unread villager messages wait.
+// page's, a ticket page first asks for its thread's new entries only (data-thread-url) and appends
+// them; only when the ticket itself changed (its stamp), or on the queue, is the page fetched again and
+// the parts marked data-live-region swapped in (forms being typed in are outside them). These requests
+// say X-Pufabot-Live: they never keep a session alive, only a person's clicks do. The title shows how
+// many new reports and unread villager messages wait.
 (function () {
   var root = document.querySelector('[data-live]');
   if (!root) return;
@@ -14,8 +17,29 @@
     document.title = (waiting > 0 ? '(' + waiting + ') ' : '') + baseTitle;
   }
 
+  var LIVE = {'X-Pufabot-Live': '1'};
+
   function refresh(newVersion) {
-    return fetch(window.location.href, {credentials: 'same-origin'}).then(function (r) {
+    var thread = document.querySelector('[data-thread-url]');
+    if (!thread) return refreshPage(newVersion);
+    var url = thread.getAttribute('data-thread-url') + '?after=' + thread.getAttribute('data-thread-count');
+    return fetch(url, {credentials: 'same-origin', cache: 'no-store', headers: LIVE}).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (data) {
+      if (data.stamp !== thread.getAttribute('data-stamp')) return refreshPage(newVersion);
+      if (data.html.trim()) {
+        var empty = thread.querySelector('.thread-empty');
+        if (empty) empty.remove();
+        thread.insertAdjacentHTML('beforeend', data.html);
+      }
+      thread.setAttribute('data-thread-count', data.count);
+      version = newVersion;
+    });
+  }
+
+  function refreshPage(newVersion) {
+    return fetch(window.location.href, {credentials: 'same-origin', headers: LIVE}).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.text();
     }).then(function (html) {
@@ -32,7 +56,7 @@
   function poll() {
     if (busy) return;
     busy = true;
-    fetch(url, {credentials: 'same-origin', cache: 'no-store'}).then(function (r) {
+    fetch(url, {credentials: 'same-origin', cache: 'no-store', headers: LIVE}).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
     }).then(function (data) {
