@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import abort, g, render_template, request
+from flask import abort, g, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot.console import display
@@ -243,8 +243,14 @@ def live() -> Response:
 
     disputes = services().disputes
     unread = disputes.thread.unread()
+    urgent = disputes.latest_urgent()
     body = {"version": live_version(disputes), "new": disputes.counts_by_state().get("new", 0),
-            "unread": sum(unread.values()), "unread_tickets": len(unread)}
+            "unread": sum(unread.values()), "unread_tickets": len(unread),
+            # The newest open urgent item: every open console page rings once for it (live.js). Its
+            # id and the kind of danger only, never the villager's words or phone.
+            "urgent": None if urgent is None else {
+                "id": urgent.id, "url": url_for("staff.ticket", ticket_id=urgent.id),
+                "kind": services().texts.get(f"urgent_kind_{urgent.urgent_kind}") if urgent.urgent_kind else ""}}
     response = Response(json.dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Disputes", "ReplyResult", "Ticket", "TicketError", "TicketState", "Outcome", "KINDS", "build"]
 log = logging.getLogger(__name__)
 WINDOW_CLOSED = 45015
+URGENT_RECENT = 2 * 24 * 3600  # seconds an urgent item stays in the list open console pages ring for
 URGENT_MEMORY = 24 * 3600  # seconds after an emergency message during which a report is urgent too
 SEARCH_SCAN = 2000  # tickets read per state by a search (a township files a few hundred a year)
 OPEN_LISTED = ("new", "claimed", "mediating")  # listed oldest first (longest waiting on top)
@@ -129,10 +130,18 @@ class Disputes:
             return ticket, False
         self.bot_wrote(ticket.id, told)
         pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(self.keys.urgent_recent(), {ticket.id: now})
+        pipe.zremrangebyscore(self.keys.urgent_recent(), "-inf", now - URGENT_RECENT)
         pipe.set(self.keys.urgent_episode(openid), f"{ticket.id} {now}", ex=window)
         pipe.set(self.keys.recent_emergency(openid), "1", ex=URGENT_MEMORY)  # a report filed next is urgent too
         pipe.execute()
         return ticket, False
+
+    def latest_urgent(self) -> Ticket | None:
+        """The newest urgent item the bot opened in the last two days, if it is still open."""
+        newest = self.redis.zrange(self.keys.urgent_recent(), -1, -1)
+        ticket = self.store.get(decoded(newest[0])) if newest else None
+        return ticket if ticket is not None and ticket.is_open else None
 
     def _urgent_episode(self, openid: str, now: float, window: float) -> Ticket | None:
         """The villager's open urgent item whose last danger message is less than ``window`` seconds

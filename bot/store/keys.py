@@ -98,6 +98,11 @@ class Keys:
         """Hash: ticket id → villager messages in its thread no staff member has read yet."""
         return self.jf("unread")
 
+    def urgent_recent(self) -> str:
+        """Sorted set: urgent items the bot opened (id → time), the last two days: what an open
+        console page rings for (``/staff/live``)."""
+        return self.jf("urgent-recent")
+
     def ticket_live(self) -> str:
         """Counter: bumped by every thread entry; the console's live pages poll it (with the counts)."""
         return self.jf("live")

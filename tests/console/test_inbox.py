@@ -78,7 +78,8 @@ def test_the_live_answer_changes_on_every_host_when_a_report_or_a_message_arrive
             accounts.add(STAFF, PASSWORD, "mediator")
         assert other.login(STAFF).status_code == 302
         before = other.get("/staff/live").get_json()
-        assert before == {"version": before["version"], "new": 0, "unread": 0, "unread_tickets": 0}
+        assert before == {"version": before["version"], "new": 0, "unread": 0, "unread_tickets": 0,
+                          "urgent": None}
         ticket = new_ticket()
         arrived = other.get("/staff/live").get_json()
         assert arrived["version"] != before["version"] and arrived["new"] == 1

@@ -5,10 +5,14 @@
 // say X-Pufabot-Live: they never keep a session alive, only a person's clicks do. The title shows how
 // many new reports and unread villager messages wait.
 (function () {
+  // Every signed-in page: a new urgent item rings once in each browser (a sound, a desktop
+  // notification when allowed, a banner); the queue and ticket pages also update themselves.
+  var alerts = document.querySelector('[data-live-alerts]');
   var root = document.querySelector('[data-live]');
-  if (!root) return;
-  var version = root.getAttribute('data-live');
-  var url = root.getAttribute('data-live-url');
+  if (!root && !alerts) return;
+  var version = root ? root.getAttribute('data-live') : null;
+  var url = (root || alerts).getAttribute('data-live-url');
+  var SEEN = 'pufabot-urgent-seen';
   var baseTitle = document.title;
   var busy = false;
 
@@ -53,6 +57,47 @@
     });
   }
 
+  function ring() {
+    try {  // three short beeps; browsers allow sound once the page has had a click
+      var audio = new (window.AudioContext || window.webkitAudioContext)();
+      [0, 0.35, 0.7].forEach(function (at) {
+        var tone = audio.createOscillator();
+        tone.frequency.value = 880;
+        tone.connect(audio.destination);
+        tone.start(audio.currentTime + at);
+        tone.stop(audio.currentTime + at + 0.2);
+      });
+    } catch (e) { /* no sound: the banner and the title still show it */ }
+  }
+
+  function announce(urgent) {
+    if (!urgent || !alerts) return;
+    var banner = document.getElementById('urgent-banner');
+    var link = document.getElementById('urgent-link');
+    link.textContent = urgent.id;
+    link.setAttribute('href', urgent.url);
+    document.getElementById('urgent-kind').textContent = urgent.kind || '';
+    banner.hidden = false;
+    var seen = null;
+    try { seen = localStorage.getItem(SEEN); } catch (e) { /* private mode */ }
+    if (seen === urgent.id) return;  // this browser has rung for it already (another tab, a reload)
+    try { localStorage.setItem(SEEN, urgent.id); } catch (e) { /* private mode */ }
+    ring();
+    if (window.Notification && Notification.permission === 'granted') {
+      var note = new Notification('紧急求助 ' + urgent.id, {body: urgent.kind || '请立即查看', tag: urgent.id});
+      note.onclick = function () { window.focus(); window.location.href = urgent.url; };
+    }
+  }
+
+  var enable = document.getElementById('enable-alerts');
+  if (enable && window.Notification && Notification.permission === 'default') {
+    enable.hidden = false;  // asked once: the button goes when the person has answered
+    enable.addEventListener('click', function () {
+      ring();  // a click also unlocks the page's sound
+      Notification.requestPermission().then(function () { enable.hidden = true; });
+    });
+  }
+
   function poll() {
     if (busy) return;
     busy = true;
@@ -61,7 +106,8 @@
       return r.json();
     }).then(function (data) {
       setTitle(data);
-      if (data.version !== version) return refresh(data.version);
+      announce(data.urgent);
+      if (root && data.version !== version) return refresh(data.version);
     }).catch(function () { /* offline or signed out: try again at the next tick */ })
       .then(function () { busy = false; });
   }
