@@ -108,6 +108,10 @@ def docx_bytes(report: Report, township: str = "", kind_label: Callable[[str], s
     _breakdown(doc, "按纠纷类型", report.by_kind, kind_label)
     doc.add_heading("智能问答最常回答的问题", level=2)
     _table(doc, ["问题", "次数"], [[topic_title(t), str(n)] for t, n in report.top_topics] or [["（本期没有记录）", ""]])
+    doc.add_heading("村民评价留言", level=2)
+    _table(doc, ["结案日期", "编号", "评分", "村民的话"],
+           [[day, ticket, str(score), words] for day, ticket, score, words in report.rating_comments]
+           or [["（本期没有留言）", "", "", ""]])
     doc.add_heading("口径说明", level=2)
     for note in NOTES:
         doc.add_paragraph(note.removeprefix("- "), style="List Bullet")
