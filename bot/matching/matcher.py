@@ -146,7 +146,7 @@ class Match:
     ambiguous: bool = False
     chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "number" | "empty"
     ticket_id: str | None = None
-    urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | threat | injury | self-harm
+    urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | child-missing | threat | injury | self-harm
     rating: int | None = None  # 1–5, for intent "rating"
     confidence: float = 0.0  # the intent model's probability of the chosen intent (1.0 for a rule)
 
