@@ -152,3 +152,20 @@ def test_back_at_the_resume_offer_says_it_is_the_first_step(villager: Any, servi
     assert "没提交完的反映" in talk(v, "我要反映")
     reply = talk(v, "上一步")
     assert "已经是第一步" in reply and "回复1继续" in reply
+
+
+def test_back_on_the_voice_path_goes_one_question_back_too(villager: Any, services: Any) -> None:
+    v = villager()
+    v.voice("VOICE_ONLY_BACK")
+    assert "您是哪个村的" in talk(v, "1")
+    assert "已经是第一步" in talk(v, "上一步")
+    assert "怎么联系您" in talk(v, "二村")
+    assert "您是哪个村的" in talk(v, "上一步")
+    talk(v, "三村")
+    assert "打电话需要您留手机号" in talk(v, "2")
+    assert "怎么联系您" in talk(v, "上一步")
+    assert "请核对" in talk(v, "3")
+    assert "怎么联系您" in talk(v, "上一步")
+    talk(v, "3", "1")
+    (ticket,) = services.disputes.for_villager(v.openid)
+    assert (ticket.source, ticket.village, ticket.contact_pref) == ("voice", "三村", "none")
