@@ -43,7 +43,7 @@ TEXT_STEPS = ("kind", "village", "details", "phone", "contact", "confirm")
 VOICE_STEPS = ("village", "contact", "confirm")
 FOLLOW_UPS = {"village_name": "village", "contact_phone": "contact"}  # a follow-up question → its step
 MAX_DESCRIPTION = 2000
-STORY_CHARS = 15  # an answer this long (letters and digits) to a short question is a story too
+STORY_CHARS = 15  # an answer with this many letters (digits not counted) to a short question is a story
 _FULLWIDTH = str.maketrans("０１２３４５６７８９　", "0123456789 ")
 _REPORT_LEAD = re.compile(r"^\s*(我|俺|咱)?(要|想|想要|需要)?(反映|投诉|调解|登记纠纷|申请调解|帮我调解)(一下|个事|个情况)?[\s，,。.:：!！]*")
 
@@ -75,7 +75,7 @@ _VILLAGE_LEAD = re.compile(r"^(?:我们|俺们|咱们|我|俺|咱|家)?(?:是|�
 _VILLAGE_TAIL = re.compile(r"(?:的人|的|人|那边|这边|那里|这里)$")
 _CN_NUMBER = re.compile(r"[一二两三四五六七八九十]+")
 _STORY_LETTERS = re.compile(r"[\W_\d]+")  # digits do not count: 「俺电话是139 1234 5678」 is no story
-_NOT_A_NAME = re.compile(r"[哪啥么不没]")
+_NOT_A_NAME = re.compile(r"[哪啥么不没本这那个]")  # 「哪个村」, 「本村」, 「这个村」 name no village
 
 
 def normalize(text: str) -> str:
@@ -106,9 +106,10 @@ class ReportFlow:
     def __init__(self, texts: Texts, villages: Sequence[str]):
         self.texts = texts
         self.villages = tuple(villages)
-        self._handlers: dict[str, Answer] = {"kind": self._kind, "village": self._village, "village_name": self._village_name,
-                          "details": self._details, "phone": self._phone, "contact": self._contact,
-                          "contact_phone": self._contact_phone, "confirm": self._confirm}
+        self._handlers: dict[str, Answer] = {
+            "kind": self._kind, "village": self._village, "village_name": self._village_name,
+            "details": self._details, "phone": self._phone, "contact": self._contact,
+            "contact_phone": self._phone, "confirm": self._confirm}
 
     # -- entering -----------------------------------------------------------------------------------
     def begin(self, draft: dict[str, Any]) -> Result:
@@ -186,10 +187,10 @@ class ReportFlow:
         new = {**state, "step": following, "back": [*state.get("back", []), current]}
         return Result(new, (prefix + "\n" if prefix else "") + self.question(new))
 
-    def _follow_up(self, state: dict[str, Any], step: str, draft: dict[str, Any], lead: str = "") -> Result:
+    def _follow_up(self, state: dict[str, Any], step: str, draft: dict[str, Any]) -> Result:
         """Ask a follow-up question of the current step (「上一步」 comes back to the step)."""
         new = {**state, "draft": draft, "step": step, "back": [*state.get("back", []), state["step"]]}
-        return Result(new, (lead + "\n" if lead else "") + self.question(new))
+        return Result(new, self.question(new))
 
     def _back(self, state: dict[str, Any]) -> Result:
         back = list(state.get("back", []))
@@ -335,9 +336,6 @@ class ReportFlow:
             return Result(state, self.texts.get("dispute_bad_phone", text=_short(text, 20) or "…"))
         draft["phone"] = phone
         return self._forward({**state, "draft": draft})
-
-    def _contact_phone(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
-        return self._phone(state, turn, text)
 
     def _contact(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
         choice = next((pref for pref, words in CONTACT_WORDS if text in words or
