@@ -33,6 +33,8 @@ def test_a_rating_with_words_keeps_the_words_for_the_ticket_page_and_the_report(
     page = browser.page(f"/staff/tickets/{ticket.id}")
     assert "3 / 5" in page and "还行吧 就是来得有点慢" in page
     year = ticket.id[2:6]
+    stats = browser.page(f"/staff/stats?from={year}-01-01&to={year}-12-31")
+    assert "村民评价留言" in stats and "还行吧 就是来得有点慢" in stats and f"/staff/tickets/{ticket.id}" in stats
     md = browser.get(f"/staff/stats.md?from={year}-01-01&to={year}-12-31").get_data(as_text=True)
     assert "## 村民评价留言" in md and f"| {ticket.id} | 3 | 还行吧 就是来得有点慢 |" in md
     word = Document(io.BytesIO(browser.get(f"/staff/stats.docx?from={year}-01-01&to={year}-12-31").data))
