@@ -161,11 +161,10 @@ def close_cmd(ticket_id: str, staff: str, outcome: str, note: str) -> None:
 
 def _invitation(disputes: Disputes, ticket_id: str) -> str:
     """Whether the villager got the closing message with the rating invitation, as recorded."""
-    asked = [h for h in disputes.history(ticket_id) if h.get("what") == "rating_asked"]
-    if asked and asked[-1].get("delivered"):
+    sent = disputes.invitation(ticket_id)
+    if sent.delivered:
         return "已请村民评价。"
-    errcode = asked[-1].get("errcode") if asked else None
-    why = f"（微信错误码 {errcode}）" if errcode is not None else ""
+    why = f"（微信错误码 {sent.errcode}）" if sent.errcode is not None else ""
     return (f"但结案消息和评价邀请没有送到村民{why}。村民回复“查询”时能看到处理结果；需要时请电话告知。")
 
 

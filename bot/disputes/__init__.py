@@ -281,6 +281,14 @@ class Disputes:
                                                            "errcode": exc.errcode})
             return False
 
+    def invitation(self, ticket_id: str) -> ReplyResult:
+        """Whether the closing message with the rating invitation reached the villager, as its
+        ``rating_asked`` history entry recorded (not delivered when there is none)."""
+        asked = [h for h in self.history(ticket_id) if h.get("what") == "rating_asked"]
+        if not asked:
+            return ReplyResult(False)
+        return ReplyResult(bool(asked[-1].get("delivered")), asked[-1].get("errcode"))
+
     def outcome_words(self, outcome: str) -> str:
         """The outcome as the villager hears it at closing (「调解成功，双方已经达成一致」)."""
         known = next((o for o in Outcome if o.value == outcome), None)
