@@ -85,11 +85,7 @@ def pick(message: Message, ctx: Context) -> HandlerResult:
             ctx.count("status", "picked")
             return describe(ctx, ticket)
         return ctx.texts.get("status_not_found", ticket=ids[int(chosen) - 1])
-    if isinstance(resume, dict) and resume.get("flow") in ctx.services.routes.flows:
-        ctx.clear_state()
-        ctx.state = resume
-        return ctx.services.routes.route(message, resume).handler(message, ctx)
-    return ctx.handle_as_new(message)
+    return ctx.resume_or_new(message, resume)
 
 
 def describe(ctx: Context, ticket: Ticket) -> str:
