@@ -1,14 +1,15 @@
 # The two commands (README): `make run` and `make test`. Both set everything up on a fresh Debian
 # machine with Python 3.11: a virtual environment with the project and its dependencies, and the
 # Debian packages the tests drive (chromium for the console's browser test, nginx for scale-out,
-# wrk for the benchmarks, ffmpeg to turn villagers' voices into something browsers play).
+# wrk for the benchmarks, ffmpeg to turn villagers' voices into something browsers play,
+# fonts-wqy-microhei for the Chinese labels of the Word report's chart).
 
 PYTHON ?= python3
 PORT   ?= 8000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBS   := chromium nginx redis-server wrk ffmpeg
+DEBS   := chromium nginx redis-server wrk ffmpeg fonts-wqy-microhei
 
 .PHONY: run test install lock system-deps bench clean
 

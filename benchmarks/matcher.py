@@ -39,8 +39,8 @@ from benchmarks.webhook import machine  # noqa: E402
 DEV = ROOT.parent / "shared" / "knowledge" / "dev-questions.jsonl"
 DEV_INTENTS = ROOT.parent / "shared" / "knowledge" / "dev-intents.jsonl"
 DEV_REAL = ROOT.parent / "shared" / "knowledge" / "dev-real.jsonl"
-EMERGENCY_NUMBERS = {"fraud-now": "110", "violence-now": "110", "child-danger": "110", "threat": "110",
-                     "injury": "120", "self-harm": "12356"}
+EMERGENCY_NUMBERS = {"fraud-now": "110", "violence-now": "110", "child-danger": "120", "child-missing": "110",
+                     "threat": "110", "injury": "120", "self-harm": "12356"}
 OWN = ROOT / "tests" / "fixtures" / "villager-questions.jsonl"
 
 FIRST_ANSWER = """

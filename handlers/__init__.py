@@ -81,6 +81,7 @@ ROUTES.flow("choose", text.choose)        # "您是想问：1… 2… 3…" wait
 ROUTES.flow("answered", answers.follow_up)  # after an answer: 「详细」「法条」「调解」, else a new message
 ROUTES.flow("report", dispute.step)       # the guided dispute report
 ROUTES.flow("rating", status.rate)        # 满意度 after a ticket was closed
+ROUTES.flow("tickets", status.pick)       # after the numbered list of 查询: 「1」 shows the first ticket
 ROUTES.flow("human", text.human)          # after "人工": "登记" registers the matter for staff
 ROUTES.flow("consult", consult.reply)     # after "outside what I can answer": 「转人工」 makes a 法律咨询 ticket
 ROUTES.flow("thread", thread.step, urgent_first=False)  # messages to the staff handling a ticket (两头对话);

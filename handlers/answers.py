@@ -135,12 +135,7 @@ def follow_up(message: Message, ctx: Context) -> HandlerResult:
         ctx.clear_state()
         ctx.state = None
         return dispute.start(message, ctx, topic=topic.id)
-    resume = state.get("resume")
-    if isinstance(resume, dict) and resume.get("flow") in ctx.services.routes.flows:
-        ctx.clear_state()  # a conversation the answer interrupted (a rating offer) takes the message
-        ctx.state = resume
-        return ctx.services.routes.route(message, resume).handler(message, ctx)
-    return ctx.handle_as_new(message)
+    return ctx.resume_or_new(message, state.get("resume"))  # a rating offer the answer interrupted
 
 
 def _offered(state: dict[str, object], number: str) -> str:

@@ -1,7 +1,9 @@
 """A villager's own tickets (查询, 我的事项, a ticket id) and the satisfaction rating after closing.
 
 A villager only ever sees their own tickets: an id that belongs to someone else answers exactly as
-an id that does not exist ("没有找到").
+an id that does not exist ("没有找到"). The list is numbered, and the next message 「1」 (「第一个」)
+shows the first ticket listed (flow ``tickets``), never a rating; a rating offer the list
+interrupted stays open (``state["resume"]``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from bot.disputes.flow import normalize
 from bot.disputes.tickets import TZ, Ticket, TicketError
 from bot.wechat.context import Context
 from bot.wechat.message import Message, is_text
@@ -58,11 +61,31 @@ def lookup(message: Message, ctx: Context, ticket_id: str | None = None) -> Hand
     if not tickets:
         return ctx.texts.get("status_none")
     lines = [ctx.texts.get("status_header")]
-    for ticket in tickets[:MAX_LISTED]:
-        lines.append(ctx.texts.get("status_line", ticket=ticket.id, date=_date(ticket.created_at, "%m-%d"),
+    for n, ticket in enumerate(tickets[:MAX_LISTED], 1):
+        lines.append(ctx.texts.get("status_line", n=n, ticket=ticket.id, date=_date(ticket.created_at, "%m-%d"),
                                    kind=disputes.kind_label(ticket.kind), state=disputes.state_label(ticket.state)))
     lines.append(ctx.texts.get("status_footer"))
+    ctx.set_state(flow="tickets", ids=[t.id for t in tickets[:MAX_LISTED]])
     return "\n".join(lines)
+
+
+def pick(message: Message, ctx: Context) -> HandlerResult:
+    """The message after the numbered list: 「1」, 「第二个」 show that ticket; anything else is a new
+    message (or goes to the rating offer the list interrupted)."""
+    state = dict(ctx.state or {})
+    ids = [str(i) for i in state.get("ids") or []]
+    chosen = normalize(said_text(message))
+    resume = state.get("resume")
+    if chosen.isdigit() and 1 <= int(chosen) <= len(ids):
+        ticket = ctx.services.disputes.get(ids[int(chosen) - 1])
+        ctx.clear_state()
+        if isinstance(resume, dict):
+            ctx.set_state(**resume)
+        if ticket is not None and ticket.openid == ctx.openid:
+            ctx.count("status", "picked")
+            return describe(ctx, ticket)
+        return ctx.texts.get("status_not_found", ticket=ids[int(chosen) - 1])
+    return ctx.resume_or_new(message, resume)
 
 
 def describe(ctx: Context, ticket: Ticket) -> str:
@@ -92,7 +115,8 @@ def rate(message: Message, ctx: Context) -> HandlerResult:
     ctx.clear_state()
     if score is not None and ticket_id:
         try:
-            ctx.services.disputes.record_rating(ticket_id, ctx.openid, score)
+            comment = ctx.services.matcher.rating_comment(said or "")
+            ctx.services.disputes.record_rating(ticket_id, ctx.openid, score, comment)
             ctx.count("rating", str(score))
         except TicketError:
             pass  # not their ticket or not closed: nothing to store, the thanks is harmless
@@ -100,6 +124,6 @@ def rate(message: Message, ctx: Context) -> HandlerResult:
     result = ctx.handle_as_new(message)
     if ctx.new_state is None and ticket_id:  # the new message opened nothing: keep the offer
         ctx.set_state(**pending)
-    elif ticket_id and (ctx.new_state or {}).get("flow") == "answered":  # an answer's 「详细」 offer:
-        ctx.set_state(**ctx.new_state, resume=pending)  # handlers/answers.py comes back to the rating
+    elif ticket_id and (ctx.new_state or {}).get("flow") in ("answered", "tickets"):  # an answer's 「详细」
+        ctx.set_state(**ctx.new_state, resume=pending)  # offer, a numbered list: the rating comes back after
     return result

@@ -111,7 +111,8 @@ def test_a_story_ending_in_a_request_is_a_report_with_its_topic(matcher: Matcher
 URGENT = [
     ("fraud-now", "有个自称公安的人还在电话上 让我把钱转到安全账户 我该不该转", "110"),
     ("violence-now", "我男人喝醉了正在砸门 说要打死我 我跟娃躲在屋里", "110"),
-    ("child-danger", "有个陌生人把我家娃往面包车里拽 就在村口", "110"),
+    ("child-missing", "有个陌生人把我家娃往面包车里拽 就在村口", "110"),
+    ("child-danger", "快来人 我家小子在浇地的渠里 掉下去冒不上来了", "120"),
     ("threat", "他拿着刀在我家门口喊 说今天晚上要杀了我全家", "110"),
     ("injury", "我爸从房顶上摔下来了 头上一直流血 叫不醒", "120"),
     ("self-harm", "活着太累了 不想活了 农药就在手边", "12356"),
@@ -128,6 +129,30 @@ def test_an_emergency_is_told_the_number_in_the_first_line_and_staff_see_it_firs
     assert "您是想问" not in reply
     (alert,) = services.disputes.for_villager(v.openid)
     assert alert.source == "urgent" and alert.description == said
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("我家娃娃刚才掉进地头的灌溉渠了 水冲着往下走", "child-danger"),
+    ("小孙子从麦垛上摔下来了 叫不答应", "hurt"),  # child-danger or injury: both call 120 first
+    ("我家小子从中午就找不着了 才六岁 哪都找遍了", "child-missing"),
+    ("一个陌生人把我家娃抱走了 往公路上跑了", "child-missing"),
+])
+def test_a_child_in_water_gets_rescue_steps_and_only_a_missing_child_gets_abduction_advice(
+        villager: Any, services: Any, said: str, kind: str) -> None:
+    v = villager()
+    reply = v.say(said).content
+    first_line = reply.split("\n", 1)[0]
+    if kind in ("child-danger", "hurt"):
+        assert "120" in first_line and "110" in first_line
+        assert "车牌号" not in reply and "带走" not in reply
+        assert "流血的地方用干净的布按住" in reply
+    if kind == "child-danger":
+        assert "不要手拉手" in reply and "胸外按压" in reply  # what to do until help comes
+    elif kind == "child-missing":
+        assert "110" in first_line and "带走" in first_line
+        assert "车牌号" in reply and "最后在哪里见到" in reply
+    (alert,) = services.disputes.for_villager(v.openid)
+    assert alert.source == "urgent" and alert.urgent
 
 
 def test_an_emergency_inside_a_report_is_answered_first_and_the_report_goes_on(villager: Any) -> None:

@@ -7,7 +7,8 @@ A stable interface other tools rely on:
 - ``reply ID --as STAFF --text TEXT``: the console's reply (customer-service message, history,
   thread, audit log);
 - ``close ID --as STAFF --outcome resolved|partly|unresolved|withdrawn [--note TEXT]``: records the
-  outcome if it changed, closes, and asks the villager for the rating.
+  outcome if it changed, closes, sends the villager the outcome with the rating invitation, and
+  says whether WeChat delivered it.
 STAFF must be an enabled console account. Phone numbers are masked in the table output; ``--json``
 prints the stored ticket as is (operators piping it somewhere are responsible for it).
 """
@@ -155,7 +156,16 @@ def close_cmd(ticket_id: str, staff: str, outcome: str, note: str) -> None:
     except TicketError as exc:
         raise click.ClickException(f"不能结案：{exc}") from exc
     _audit(disputes, staff, "close", ticket.id, chosen)
-    click.echo(f"{ticket.id} 已办结（{chosen}），已请村民评价。")
+    click.echo(f"{ticket.id} 已办结（{chosen}），{_invitation(disputes, ticket.id)}")
+
+
+def _invitation(disputes: Disputes, ticket_id: str) -> str:
+    """Whether the villager got the closing message with the rating invitation, as recorded."""
+    sent = disputes.invitation(ticket_id)
+    if sent.delivered:
+        return "已请村民评价。"
+    why = f"（微信错误码 {sent.errcode}）" if sent.errcode is not None else ""
+    return (f"但结案消息和评价邀请没有送到村民{why}。村民回复“查询”时能看到处理结果；需要时请电话告知。")
 
 
 @tickets.command("spool-replay")

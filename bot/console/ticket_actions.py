@@ -180,7 +180,11 @@ def close(ticket_id: str) -> Response:
     ok, _ = _attempt(ticket, lambda: services().disputes.close(ticket.id, g.staff.name, note))
     if ok:
         record("close", ticket.id, ticket.outcome or note[:60])
-        flash(text("console_closed", id=ticket.id))
+        sent = services().disputes.invitation(ticket.id)
+        if sent.delivered:
+            flash(text("console_closed", id=ticket.id))
+        else:
+            flash(text("console_closed_not_delivered", id=ticket.id, errcode=sent.errcode or "—"))
     return _back(ticket.id)
 
 

@@ -195,9 +195,10 @@ class Disputes:
     def bot_wrote(self, ticket_id: str, text: str) -> None:
         self.thread.append(ticket_id, thread_entry("bot", self.clock(), text))
 
-    def record_rating(self, ticket_id: str, openid: str, score: int) -> None:
-        """The villager's 1-5 rating of their closed ticket; stored once (later answers are ignored)."""
-        self.actions.record_rating(ticket_id, openid, score, self.clock())
+    def record_rating(self, ticket_id: str, openid: str, score: int, comment: str = "") -> None:
+        """The villager's 1-5 rating of their closed ticket, with their words if they said more;
+        stored once (later answers are ignored)."""
+        self.actions.record_rating(ticket_id, openid, score, self.clock(), comment)
 
     # -- staff: reading ---------------------------------------------------------------------------
     def list(self, state: str | None = None, village: str | None = None, kind: str | None = None,
@@ -344,10 +345,23 @@ class Disputes:
                                                            "errcode": exc.errcode})
             return False
 
+    def invitation(self, ticket_id: str) -> ReplyResult:
+        """Whether the closing message with the rating invitation reached the villager, as its
+        ``rating_asked`` history entry recorded (not delivered when there is none)."""
+        asked = [h for h in self.history(ticket_id) if h.get("what") == "rating_asked"]
+        if not asked:
+            return ReplyResult(False)
+        return ReplyResult(bool(asked[-1].get("delivered")), asked[-1].get("errcode"))
+
+    def outcome_words(self, outcome: str) -> str:
+        """The outcome as the villager hears it at closing (「调解成功，双方已经达成一致」)."""
+        known = next((o for o in Outcome if o.value == outcome), None)
+        return self.texts.get(f"dispute_outcome_{known.name.lower() if known else 'none'}")
+
     def close(self, ticket_id: str, staff: str, note: str = "") -> Ticket:
         """Close the ticket, then ask the villager to rate the handling 1-5 (a rating conversation)."""
         ticket = self.actions.transition(ticket_id, TicketState.CLOSED.value, staff, self.clock(), note)
-        asked = self.texts.get("dispute_rating_ask", ticket=ticket.id)
+        asked = self.texts.get("dispute_rating_ask", ticket=ticket.id, outcome=self.outcome_words(ticket.outcome))
         result = self._send(ticket, asked)
         self.actions.append(ticket_id, "system", "rating_asked", self.clock(), delivered=result.delivered,
                             errcode=result.errcode)

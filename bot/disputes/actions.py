@@ -124,8 +124,9 @@ class StaffActions:
                 return self.load(ticket_id)
         raise TicketError(f"ticket {ticket_id} kept changing; try again")
 
-    def record_rating(self, ticket_id: str, openid: str, score: int, now: float) -> bool:
-        """Store the villager's 1-5 rating of a closed ticket, once; False when already rated."""
+    def record_rating(self, ticket_id: str, openid: str, score: int, now: float, comment: str = "") -> bool:
+        """Store the villager's 1-5 rating of a closed ticket and their words with it, once; False when
+        already rated."""
         if not 1 <= int(score) <= 5:
             raise TicketError(f"a rating is 1 to 5, not {score!r}")
         for _ in range(MAX_RACES):
@@ -137,6 +138,7 @@ class StaffActions:
             if ticket.state != TicketState.CLOSED.value:
                 raise TicketError(f"ticket {ticket_id} is not closed yet")
             entry = history_entry(now, "villager", "rated", score=int(score))
-            if self.store.update(ticket, {"rating": int(score), "updated_at": now}, entry) > 0:
+            changes = {"rating": int(score), "rating_comment": comment, "updated_at": now}
+            if self.store.update(ticket, changes, entry) > 0:
                 return True
         return False

@@ -9,8 +9,15 @@ answerable by a number or by words:
 - a voice WeChat could not transcribe: village → visit or call (→ phone if a call) → confirm,
   numbers only, so a villager who can only speak still reaches staff.
 
-"取消" leaves at any step, "上一步" goes back one question. The state is a JSON-able dict
-``{"flow": "report", "step", "draft", "back", "path"}``; the draft is what ``Disputes.submit`` takes.
+Two follow-up questions are steps of their own: ``village_name`` (「其他」 was chosen: which village?)
+and ``contact_phone`` (a call or a visit needs a phone or an address). Choices take what a villager
+types, not only the number: a village with or without 村 and with Chinese numerals (「四村」,
+「第四村」, 「4村」), a kind's everyday words (「欠工钱」), a phone with spaces, dashes or a lead-in. A
+whole story typed at a short question is kept as the description, and the question asked again.
+
+"取消" leaves at any step, "上一步" goes back exactly one question from every step (the steps
+answered are a stack). The state is a JSON-able dict ``{"flow": "report", "step", "draft", "back",
+"path"}``; the draft is what ``Disputes.submit`` takes.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from bot.disputes.tickets import KINDS, attachment
 
@@ -34,7 +41,9 @@ CONTACT_WORDS = (("visit", ("1", "上门", "来家里", "上门调解")), ("call
                  ("none", ("3", "不用", "公众号", "回复我", "都不用")))
 TEXT_STEPS = ("kind", "village", "details", "phone", "contact", "confirm")
 VOICE_STEPS = ("village", "contact", "confirm")
+FOLLOW_UPS = {"village_name": "village", "contact_phone": "contact"}  # a follow-up question → its step
 MAX_DESCRIPTION = 2000
+STORY_CHARS = 15  # an answer with this many letters (digits not counted) to a short question is a story
 _FULLWIDTH = str.maketrans("０１２３４５６７８９　", "0123456789 ")
 _REPORT_LEAD = re.compile(r"^\s*(我|俺|咱)?(要|想|想要|需要)?(反映|投诉|调解|登记纠纷|申请调解|帮我调解)(一下|个事|个情况)?[\s，,。.:：!！]*")
 
@@ -62,6 +71,11 @@ _CN_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五":
               "九": "9", "十": "10", "壹": "1", "贰": "2", "叁": "3", "肆": "4", "伍": "5"}
 _CN_CHOICE = re.compile(r"^(?:第|选)?([一二两三四五六七八九十壹贰叁肆伍])(?:个|项|号|条)?$")
 OTHER_VILLAGE = "其他"
+_VILLAGE_LEAD = re.compile(r"^(?:我们|俺们|咱们|我|俺|咱|家)?(?:是|在|住在|住)?")
+_VILLAGE_TAIL = re.compile(r"(?:的人|的|人|那边|这边|那里|这里)$")
+_CN_NUMBER = re.compile(r"[一二两三四五六七八九十]+")
+_STORY_LETTERS = re.compile(r"[\W_\d]+")  # digits do not count: 「俺电话是139 1234 5678」 is no story
+_NOT_A_NAME = re.compile(r"[哪啥么不没本这那个]")  # 「哪个村」, 「本村」, 「这个村」 name no village
 
 
 def normalize(text: str) -> str:
@@ -85,12 +99,17 @@ def has_content(draft: dict[str, Any]) -> bool:
     return bool(draft.get("description") or draft.get("attachments"))
 
 
+Answer = Callable[[dict[str, Any], Turn, str], Result]
+
+
 class ReportFlow:
     def __init__(self, texts: Texts, villages: Sequence[str]):
         self.texts = texts
         self.villages = tuple(villages)
-        self._handlers = {"kind": self._kind, "village": self._village, "details": self._details,
-                          "phone": self._phone, "contact": self._contact, "confirm": self._confirm}
+        self._handlers: dict[str, Answer] = {
+            "kind": self._kind, "village": self._village, "village_name": self._village_name,
+            "details": self._details, "phone": self._phone, "contact": self._contact,
+            "contact_phone": self._phone, "confirm": self._confirm}
 
     # -- entering -----------------------------------------------------------------------------------
     def begin(self, draft: dict[str, Any]) -> Result:
@@ -124,13 +143,37 @@ class ReportFlow:
         if turn.kind in ("text", "voice") and text in CANCEL:
             return Result(None, self.texts.get("dispute_cancelled"), cancelled=True)
         if step == "resume":
+            if turn.kind in ("text", "voice") and text in BACK:
+                return Result(state, self.texts.get("dispute_first_step") + "\n" + self.texts.get("dispute_resume_offer"))
             return self._resume(state, text)
         if turn.kind in ("text", "voice") and text in BACK:
             return self._back(state)
+        if step == "village" and state.get("village_other"):  # a state saved before village_name was a step
+            state = {**{k: v for k, v in state.items() if k != "village_other"}, "step": "village_name",
+                     "back": [*state.get("back", []), "village"]}
+            step = "village_name"
         handler = self._handlers.get(step)
         if handler is None:
             return self.begin(state.get("draft") or new_draft())
+        if step not in ("details", "contact_phone") and turn.kind in ("text", "voice") and is_story(text):
+            return self._story(state, turn, text, handler)
         return handler(state, turn, text)
+
+    def _story(self, state: dict[str, Any], turn: Turn, text: str, handler: Answer) -> Result:
+        """A long answer to a short question: the words join the description (never lost); if they
+        also answer the question the conversation goes on, else the question is asked again."""
+        draft = state["draft"]
+        if text not in draft.get("description", ""):
+            joined = (draft.get("description", "") + "\n" + text).strip()
+            draft = {**draft, "description": joined[:MAX_DESCRIPTION]}
+        kept = {**state, "draft": draft}
+        result = handler(kept, turn, text) if state["step"] != "village_name" else None
+        if result is not None and result.state is not None and result.state.get("step") != state["step"]:
+            return Result(result.state, self.texts.get("dispute_story_kept") + "\n" + result.reply,
+                          result.submit, result.cancelled, result.passthrough, result.draft)
+        if result is not None and result.submit:
+            return result
+        return Result(kept, self.texts.get("dispute_story_kept") + "\n" + self.question(kept))
 
     def _state(self, step: str, draft: dict[str, Any], back: list[str] | None = None,
                path: str = "text") -> dict[str, Any]:
@@ -139,11 +182,15 @@ class ReportFlow:
     def _forward(self, state: dict[str, Any], prefix: str = "") -> Result:
         steps = VOICE_STEPS if state.get("path") == "voice" else TEXT_STEPS
         current = state["step"]
-        following = steps[steps.index(current) + 1] if current in steps else steps[0]
-        if current == "phone":  # asked after "call"/"visit" was chosen, or before the contact question
-            following = "confirm" if state["draft"].get("contact_pref") in ("call", "visit") else "contact"
+        of = FOLLOW_UPS.get(current, current)
+        following = steps[steps.index(of) + 1] if of in steps else steps[0]
         new = {**state, "step": following, "back": [*state.get("back", []), current]}
         return Result(new, (prefix + "\n" if prefix else "") + self.question(new))
+
+    def _follow_up(self, state: dict[str, Any], step: str, draft: dict[str, Any]) -> Result:
+        """Ask a follow-up question of the current step (「上一步」 comes back to the step)."""
+        new = {**state, "draft": draft, "step": step, "back": [*state.get("back", []), state["step"]]}
+        return Result(new, self.question(new))
 
     def _back(self, state: dict[str, Any]) -> Result:
         back = list(state.get("back", []))
@@ -162,17 +209,19 @@ class ReportFlow:
         if step == "kind":
             return t.get("dispute_ask_kind", options=self._options([t.get(f"dispute_kind_{k}") for k in KINDS]))
         if step == "village":
-            if state.get("village_other"):
-                return t.get("dispute_ask_village_other")
             return t.get("dispute_ask_village", options=self._options((*self.villages, OTHER_VILLAGE)))
+        if step == "village_name":
+            return t.get("dispute_ask_village_other")
         if step == "details":
             if draft.get("description"):
                 return t.get("dispute_ask_details_more", text=_short(draft["description"], 120))
             return t.get("dispute_ask_details")
         if step == "phone":
+            return t.get("dispute_ask_phone")
+        if step == "contact_phone":
             if draft.get("contact_pref") == "visit":
                 return t.get("dispute_visit_needs_place")
-            return t.get("dispute_ask_phone")
+            return t.get("dispute_call_needs_phone")
         if step == "contact":
             return t.get("dispute_ask_contact")
         return self.summary(draft)
@@ -198,8 +247,9 @@ class ReportFlow:
         return [self.texts.get(f"dispute_part_{kind}", n=n) for kind, n in counts.items() if n]
 
     # -- answers --------------------------------------------------------------------------------------
-    def _pick(self, text: str, labels: Sequence[str]) -> int | None:
-        """Index of the chosen option: its number, its label, or a word of its label."""
+    def _pick(self, text: str, labels: Sequence[str], words: Sequence[Sequence[str]] = ()) -> int | None:
+        """Index of the chosen option: its number, its label, a word of its label, or one of its
+        everyday ``words`` (the longest found wins)."""
         if text.isdigit():
             n = int(text)
             return n - 1 if 1 <= n <= len(labels) else None
@@ -207,30 +257,49 @@ class ReportFlow:
             if text and (text == label or label in text):
                 return i
         for i, label in enumerate(labels):
-            words = [w.removesuffix("纠纷") for w in re.split(r"[、，,]", label)]
-            if any(len(w) >= 2 and w in text for w in words):
+            parts = [w.removesuffix("纠纷") for w in re.split(r"[、，,]", label)]
+            if any(len(w) >= 2 and w in text for w in parts):
                 return i
-        return None
+        found = [(len(w), -i) for i, option in enumerate(words) for w in option if w and w in text]
+        return -max(found)[1] if found else None
 
     def _kind(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
-        index = self._pick(text, [self.texts.get(f"dispute_kind_{k}") for k in KINDS])
+        words = [self.texts.get(f"dispute_kind_words_{k}").split() if f"dispute_kind_words_{k}" in self.texts
+                 else [] for k in KINDS]
+        index = self._pick(text, [self.texts.get(f"dispute_kind_{k}") for k in KINDS], words)
         if index is None:
             return self._again(state)
         return self._forward({**state, "draft": {**state["draft"], "kind": KINDS[index]}})
 
     def _village(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
-        if state.get("village_other"):  # 「其他」 was chosen: any name the villager gives
-            if not text:
-                return self._again(state)
-            rest = {k: v for k, v in state.items() if k != "village_other"}
-            return self._forward({**rest, "draft": {**state["draft"], "village": _short(text, 20)}})
-        index = self._pick(text, (*self.villages, OTHER_VILLAGE))
+        index = self._village_index(text)
         if index is None:
+            named = village_key(text)
+            if text.endswith("村") and 1 <= len(named) <= 4 and not _NOT_A_NAME.search(named):
+                # a village not in the list, named as one (「新建村」): taken as the villager gave it
+                return self._forward({**state, "draft": {**state["draft"], "village": text}})
             return self._again(state)
         if index == len(self.villages):
-            new = {**state, "village_other": True}
-            return Result(new, self.question(new))
+            return self._follow_up(state, "village_name", state["draft"])
         return self._forward({**state, "draft": {**state["draft"], "village": self.villages[index]}})
+
+    def _village_index(self, text: str) -> int | None:
+        """The village chosen: by number (「4」, 「第四个」), by name with or without 村 and with
+        Chinese or Arabic numerals (「四村」, 「第四村」, 「4村」, 「我是四村的」), or 「其他」."""
+        key = village_key(text)
+        if key:
+            for i, village in enumerate(self.villages):
+                if village_key(village) == key:
+                    return i
+        if text.endswith("村") and key.isdigit():  # 「4村」 names a village: never the 4th option
+            return None
+        return self._pick(text, (*self.villages, OTHER_VILLAGE))
+
+    def _village_name(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
+        """「其他」 was chosen: any short name the villager gives (a story is kept by ``_story``)."""
+        if not text:
+            return self._again(state)
+        return self._forward({**state, "draft": {**state["draft"], "village": _short(text, 20)}})
 
     def _details(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
         draft = dict(state["draft"])
@@ -253,11 +322,14 @@ class ReportFlow:
         draft = dict(state["draft"])
         if text in DECLINE_PHONE:
             draft["phone"] = ""
-            if draft.get("contact_pref") in ("call", "visit") and not draft.get("address"):
+            if state["step"] == "contact_phone" and not draft.get("address"):
+                # neither phone nor address for a call or visit: the contact question again
                 draft["contact_pref"] = ""
+                return self._back({**state, "draft": draft})
             return self._forward({**state, "draft": draft})
         phone = parse_phone(text)
-        if phone is None and draft.get("contact_pref") == "visit" and len(text) >= 2 and not text.isdigit():
+        if phone is None and state["step"] == "contact_phone" and draft.get("contact_pref") == "visit" \
+                and len(text) >= 2 and not text.isdigit():
             draft["address"] = _short(text, 60)  # 上门: an address does instead of a phone
             return self._forward({**state, "draft": draft})
         if phone is None:
@@ -272,13 +344,11 @@ class ReportFlow:
             return self._again(state)
         draft = {**state["draft"], "contact_pref": choice}
         if choice == "call" and not draft.get("phone"):
-            new = {**state, "draft": draft, "step": "phone", "back": [*state.get("back", []), "contact"]}
-            return Result(new, self.texts.get("dispute_call_needs_phone"))
+            return self._follow_up(state, "contact_phone", draft)
         # 上门 needs a phone or an address; not on the voice path (numbers only: staff hear the
         # villager's voice, which usually says where).
         if choice == "visit" and state.get("path") != "voice" and not (draft.get("phone") or draft.get("address")):
-            new = {**state, "draft": draft, "step": "phone", "back": [*state.get("back", []), "contact"]}
-            return Result(new, self.texts.get("dispute_visit_needs_place"))
+            return self._follow_up(state, "contact_phone", draft)
         return self._forward({**state, "draft": draft})
 
     def _confirm(self, state: dict[str, Any], turn: Turn, text: str) -> Result:
@@ -306,11 +376,38 @@ class ReportFlow:
         return Result(None, "", passthrough=True)
 
 
+_PHONE = re.compile(r"(?<![\d+])(?:\+?86[\s\-－—]*)?(1[3-9](?:[\s\-－—]*\d){9})(?![\s\-－—]*\d)")
+
+
 def parse_phone(text: str) -> str | None:
-    """A mainland mobile number (1[3-9] + 9 digits) from what the villager typed, else None."""
-    digits = re.sub(r"[\s\-－—()（）]", "", text)
-    digits = re.sub(r"^(\+?86)", "", digits)
-    return digits if re.fullmatch(r"1[3-9]\d{9}", digits) else None
+    """A mainland mobile number (1[3-9] + 9 digits) from what the villager typed, with spaces,
+    dashes, brackets, +86 or a lead-in (「俺电话是139 1234 5678」), else None (also when the text
+    holds two different numbers: which one is meant is asked again)."""
+    text = re.sub(r"[()（）]", "", text)
+    found = {re.sub(r"\D", "", m) for m in _PHONE.findall(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def village_key(text: str) -> str:
+    """A village name as compared: no lead-in or tail (「我是…的」), no 第, no 村, numerals as digits
+    (「第四村」, 「四村」, 「4村」 → 「4」; 「东村」 → 「东」)."""
+    key = _VILLAGE_TAIL.sub("", _VILLAGE_LEAD.sub("", text.strip()))
+    key = key.removeprefix("第").removesuffix("村")
+    return _CN_NUMBER.sub(lambda m: str(chinese_number(m.group())), key)
+
+
+def chinese_number(numeral: str) -> int:
+    """一 … 九十九 as an int (「十二」 12, 「二十」 20, 「两」 2)."""
+    digits = [int(_CN_DIGITS[ch]) for ch in numeral]
+    if "十" not in numeral:
+        return int("".join(str(d) for d in digits))
+    tens, _, ones = numeral.partition("十")
+    return (int(_CN_DIGITS[tens]) if tens else 1) * 10 + (int(_CN_DIGITS[ones[0]]) if ones else 0)
+
+
+def is_story(text: str) -> bool:
+    """An answer too long for a short question: the villager is telling what happened."""
+    return len(_STORY_LETTERS.sub("", text)) >= STORY_CHARS
 
 
 def voice_attachment(media_id: str, recognition: str, at: float) -> dict[str, Any]:

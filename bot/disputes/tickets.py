@@ -95,6 +95,7 @@ class Ticket:
     outcome: str = ""
     referred_to: str = ""
     rating: int | None = None
+    rating_comment: str = ""  # the villager's own words with the rating (「还行吧 就是来得有点慢」)
     resolved_at: float | None = None
     closed_at: float | None = None
     touched_at: float | None = None  # last staff action while claimed (abandonment clock)

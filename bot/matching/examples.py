@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.matching.kb import KnowledgeBase
 
 INTENTS = ("faq", "report", "status", "urgent", "human", "menu", "rating", "chat", "none")
-URGENT_KINDS = ("fraud-now", "violence-now", "child-danger", "threat", "injury", "self-harm")
+URGENT_KINDS = ("fraud-now", "violence-now", "child-danger", "child-missing", "threat", "injury", "self-harm")
 
 
 @dataclass(frozen=True)

@@ -124,5 +124,14 @@ def parse_rating(folded: str, cleaned: str, words: Mapping[str, int]) -> int | N
     return None
 
 
+def says_more_than_a_score(cleaned: str, words: Mapping[str, int]) -> bool:
+    """A rating message that also says something (「还行吧 就是来得有点慢」, 「满意 谢谢你们」): its
+    words are worth keeping as the villager's comment. A bare score (「5分」, 「很满意」, 「⭐⭐⭐」) is not."""
+    compact = cleaned.replace(" ", "")
+    if not compact or compact in words or _RATING.match(compact):
+        return False
+    return " " in cleaned.strip() or any("\u4e00" <= ch <= "\u9fff" for ch in compact)
+
+
 def _any(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))

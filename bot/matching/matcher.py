@@ -30,7 +30,7 @@ from bot.matching.classifier import TextModel, features, load_or_train_for, prun
 from bot.matching import examples, textnorm, topicmodel
 from bot.matching.examples import training_rows, written_rows
 from bot.matching.homophones import Homophones
-from bot.matching.intents import IntentRules, parse_rating
+from bot.matching.intents import IntentRules, parse_rating, says_more_than_a_score
 from bot.matching.kb import KnowledgeBase, Point
 from bot.matching.points import PointIndex
 from bot.matching.ranking import Analysed, Scored, TopicIndex
@@ -58,6 +58,7 @@ REPORT_TOPIC_AT = 0.45  # a report names a topic when the rest scores at least t
 COMMON_RARITY = 6.0  # log(total / frequency) of words that carry no meaning for matching
 RARITY_SPAN = 6.0  # ... and how much rarer a word must be to count fully
 MAX_CHARS = 1000  # longer messages are cut: matching a whole essay helps nobody
+MAX_COMMENT = 300  # a rating's comment as kept for staff
 MAX_CANDIDATES = 3
 ANALYSIS_VERSION = "1"  # bump when Analyser.analyse changes: the analysis cache's key includes it
 ANALYSED_KEPT = 32  # recent analyses, for the point lookup that follows a match (a few threads at once)
@@ -145,7 +146,7 @@ class Match:
     ambiguous: bool = False
     chat: str | None = None  # "greeting" | "thanks" | "bye" | "affirm" | "emoji" | "number" | "empty"
     ticket_id: str | None = None
-    urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | threat | injury | self-harm
+    urgent_kind: str | None = None  # fraud-now | violence-now | child-danger | child-missing | threat | injury | self-harm
     rating: int | None = None  # 1–5, for intent "rating"
     confidence: float = 0.0  # the intent model's probability of the chosen intent (1.0 for a rule)
 
@@ -592,6 +593,11 @@ class Matcher:
         """The satisfaction score 1–5 this message gives, if it gives one (see ``parse_rating``)."""
         folded = textnorm.fold(text[:MAX_CHARS], self.char_table)
         return parse_rating(folded, textnorm.clean(folded), self.rating_words)
+
+    def rating_comment(self, text: str) -> str:
+        """The villager's own words when a rating message says more than the score, else ""."""
+        folded = textnorm.fold(text[:MAX_CHARS], self.char_table)
+        return " ".join(text.split())[:MAX_COMMENT] if says_more_than_a_score(textnorm.clean(folded), self.rating_words) else ""
 
     def _urgent(self, probs: Mapping[str, float]) -> tuple[str, float] | None:
         """The most likely emergency kind when emergencies together are likely enough."""

@@ -13,8 +13,10 @@ from pathlib import Path
 
 # WeChat sends its built-in faces as text: "[微笑]", "[Smile]", "/::)", "/:strong".
 _WECHAT_FACE = re.compile(r"\[[\u4e00-\u9fffA-Za-z]{1,6}\]|/:[:,]?[^\s/\u4e00-\u9fff]{1,8}")
-# Ticket ids such as JF20261124-0007; voice input may drop the dash or add spaces.
-_TICKET_ID = re.compile(r"jf\s*(\d{8})\s*[-_]?\s*(\d{4,6})(?!\d)")
+# Ticket ids such as JF20261124-0007 in any case; voice input may drop the dash or add spaces, and a
+# villager may shorten the number after a dash (「jf20261208-10」) or leave out the letters
+# (「20261208-0010」).
+_TICKET_ID = re.compile(r"(?:jf\s*|(?<![\da-z])(?=20\d{6}\s*[-_－—]))(\d{8})\s*(?:[-_－—]\s*(\d{1,6})|(\d{1,6}))(?!\d)")
 # What the matcher keeps: CJK ideographs, ASCII letters and digits. The rest becomes a space.
 _NOT_WORD = re.compile(r"[^\u4e00-\u9fff0-9a-z]+")
 
@@ -62,7 +64,7 @@ def find_ticket_id(folded: str) -> str | None:
     found = _TICKET_ID.search(folded)
     if found is None:
         return None
-    return f"JF{found.group(1)}-{found.group(2)}"
+    return f"JF{found.group(1)}-{int(found.group(2) or found.group(3)):04d}"
 
 
 def remove_ticket_ids(folded: str) -> str:

@@ -64,7 +64,7 @@ def ticket_alert(texts: Texts, ticket: Ticket, event: str, console_url: str, urg
     if event == "urgent":
         if urgent_kind:
             lines.insert(0, texts.get("notify_urgent_kind",
-                                      what=_label(texts, f"notify_urgent_kind_{urgent_kind}", urgent_kind)))
+                                      what=_label(texts, f"urgent_kind_{urgent_kind}", urgent_kind)))
         if ticket.source == "urgent":
             lines.append(texts.get("notify_urgent_told"))
     if event == "overdue":

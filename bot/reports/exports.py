@@ -107,6 +107,10 @@ def markdown(report: Report, township: str = "", kind_label: Callable[[str], str
     lines += ["## 智能问答没能回答的问题（知识库待补充）", ""]
     lines += _table(["问题", "次数", "最近一次"], [[md_text(q), str(n), d] for q, n, d in report.unanswered]) \
         if report.unanswered else ["（本期没有记录）", ""]
+    lines += ["## 村民评价留言", ""]
+    lines += _table(["结案日期", "编号", "评分", "村民的话"],
+                    [[day, ticket, str(score), md_text(words)] for day, ticket, score, words in report.rating_comments]) \
+        if report.rating_comments else ["（本期没有留言）", ""]
     lines += ["## 口径说明", "", *NOTES]
     return "\n".join(lines) + "\n"
 

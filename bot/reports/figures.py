@@ -285,6 +285,18 @@ class Report:
     by_kind: list[tuple[str, Figures]] = field(default_factory=list)
     top_topics: list[tuple[str, int]] = field(default_factory=list)
     unanswered: list[tuple[str, int, str]] = field(default_factory=list)  # (question, times, last day)
+    rating_comments: list[tuple[str, str, int, str]] = field(default_factory=list)  # (day closed, ticket, score, words)
+
+
+def rating_comments(tickets: Iterable[Any], start: float, end: float, tz: str) -> list[tuple[str, str, int, str]]:
+    """What villagers said with their ratings of tickets closed in [start, end), oldest first,
+    masked (``bot.logs.mask``: a phone or name typed in a comment never reaches the report)."""
+    from bot.logs import mask
+
+    rows = [(float(t.closed_at), str(t.id), int(t.rating), mask(str(t.rating_comment))) for t in tickets
+            if _within(t.closed_at, start, end) and t.rating is not None and t.rating_comment]
+    return [(datetime.fromtimestamp(at, ZoneInfo(tz)).strftime("%Y-%m-%d"), ticket, score, words)
+            for at, ticket, score, words in sorted(rows)]
 
 
 def top_topics(counter_days: dict[str, dict[str, int]], limit: int = 20) -> list[tuple[str, int]]:
@@ -332,6 +344,7 @@ def compose(tickets: list[Any], counter_days: dict[str, dict[str, int]], unanswe
     report.by_kind = [(k, compute([t for t in tickets if t.kind == k], {}, start, end, now)) for k in kinds]
     report.top_topics = top_topics(counter_days)
     report.unanswered = unanswered_todo(unanswered, period)
+    report.rating_comments = rating_comments(tickets, start, end, tz)
     return report
 
 

@@ -2,47 +2,21 @@
 section of a township's 法治政府建设工作报告: a numbered narrative with the figures in the sentences,
 then the tables, a chart per month, and how each figure is counted (pure: a ``Report`` in, bytes out).
 
-The charts are drawn here as plain PNG bar charts (no plotting library on the server); their
-labels and values are in the table under each chart, so the document reads without them too.
+The monthly chart (received, resolved and referred disputes) is drawn by ``bot.reports.chart`` with
+matplotlib: axes, month labels, a legend and the values; the table under it has the same figures,
+so the document reads without it too.
 """
 
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from datetime import datetime
 from typing import Any, Callable, Sequence
 from zoneinfo import ZoneInfo
 
+from bot.reports.chart import monthly_bars
 from bot.reports.exports import NOTES, TICKET_COLUMNS
 from bot.reports.figures import LABELS, Figures, Report, percent, show
-
-BAR = (0x1F, 0x4E, 0x79)  # the console's blue
-GRID = (0xDD, 0xDD, 0xDD)
-
-
-def bar_png(values: Sequence[float], width: int = 720, height: int = 240) -> bytes:
-    """A bar chart of ``values`` as PNG bytes: one bar per value, scaled to the largest, baseline grid."""
-    pixels = [[(255, 255, 255)] * width for _ in range(height)]
-    for y in range(0, height, max(1, height // 4)):
-        pixels[y] = [GRID] * width
-    top = max([v for v in values if v] or [1.0])
-    slot = width // max(1, len(values))
-    for i, value in enumerate(values):
-        bar_height = int((height - 8) * (value or 0) / top)
-        left, right = i * slot + slot // 6, (i + 1) * slot - slot // 6
-        for y in range(height - bar_height, height):
-            for x in range(left, right):
-                pixels[y][x] = BAR
-    raw = b"".join(b"\x00" + bytes(c for px in row for c in px) for row in pixels)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
 
 def narrative(report: Report, township: str = "") -> list[tuple[str, str]]:
     """(heading, paragraph) pairs in the words of a 法治政府建设 report (Markdown and Word share them)."""
@@ -99,15 +73,22 @@ def docx_bytes(report: Report, township: str = "", kind_label: Callable[[str], s
     doc.add_heading("主要数据", level=2)
     _table(doc, ["指标", "数值"], [[LABELS[n], show(n, report.totals.value(n))] for n in LABELS])
     if report.by_month:
-        doc.add_heading("每月受理纠纷件数", level=2)
-        doc.add_picture(io.BytesIO(bar_png([f.received for _, f in report.by_month])), width=Cm(16))
-        _table(doc, ["月份", *[m for m, _ in report.by_month]],
-               [["受理纠纷件数", *[str(f.received) for _, f in report.by_month]]])
+        doc.add_heading("每月受理、化解和转办纠纷件数", level=2)
+        shown = ("received", "resolved", "referred")
+        months = [m for m, _ in report.by_month]
+        series = [(name, [float(f.value(name)) for _, f in report.by_month]) for name in shown]
+        doc.add_picture(io.BytesIO(monthly_bars(months, series)), width=Cm(16))
+        _table(doc, ["月份", *months], [[LABELS[name], *[str(f.value(name)) for _, f in report.by_month]]
+                                        for name in shown])
     _breakdown(doc, "按月份", report.by_month, str)
     _breakdown(doc, "按村", report.by_village, str)
     _breakdown(doc, "按纠纷类型", report.by_kind, kind_label)
     doc.add_heading("智能问答最常回答的问题", level=2)
     _table(doc, ["问题", "次数"], [[topic_title(t), str(n)] for t, n in report.top_topics] or [["（本期没有记录）", ""]])
+    doc.add_heading("村民评价留言", level=2)
+    _table(doc, ["结案日期", "编号", "评分", "村民的话"],
+           [[day, ticket, str(score), words] for day, ticket, score, words in report.rating_comments]
+           or [["（本期没有留言）", "", "", ""]])
     doc.add_heading("口径说明", level=2)
     for note in NOTES:
         doc.add_paragraph(note.removeprefix("- "), style="List Bullet")

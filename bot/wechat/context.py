@@ -75,6 +75,15 @@ class Context:
         self.state = None
         return self.services.routes.route(message, None).handler(message, self)
 
+    def resume_or_new(self, message: Message, resume: Any) -> HandlerResult:
+        """Handle ``message`` in the conversation a short one interrupted (``state["resume"]``, e.g.
+        a rating offer), or as a new message when there is none."""
+        if isinstance(resume, dict) and resume.get("flow") in self.services.routes.flows:
+            self.clear_state()
+            self.state = resume
+            return self.services.routes.route(message, resume).handler(message, self)
+        return self.handle_as_new(message)
+
     def count(self, metric: str, label: str = "", n: int = 1) -> None:
         """Count for the report (e.g. ``count("faq", topic)``, ``count("post_reach", slug, 812)``);
         flushed in batches."""

@@ -124,6 +124,12 @@ def test_a_mediator_logs_in_claims_replies_and_closes_in_chromium(
     shot(phone, "06-stats-phone")
     page.goto(f"{server}/staff/stats")
     shot(page, "07-stats-desktop")
+    # each chart takes its card's width (no fixed 720 px cap on a wide screen)
+    widths = page.eval_on_selector_all("svg.chart", """charts => charts.map(svg => {
+        const card = svg.parentElement, style = getComputedStyle(card);
+        return [svg.getBoundingClientRect().width,
+                card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)]; })""")
+    assert len(widths) == 5 and all(abs(chart - card) <= 1 and chart > 720 for chart, card in widths), widths
 
 
 def _tiny_png() -> bytes:

@@ -142,6 +142,20 @@ def test_mediation_then_the_outcome_then_closing_asks_the_villager_for_a_rating(
     assert "5 / 5" in page and "村民 · 村民评价" in page and "认领这件事" not in page
 
 
+def test_closing_says_so_when_wechat_did_not_deliver_the_invitation(
+        staff_client: Any, services: Any, standin: Any) -> None:
+    from bot.dev import wire
+
+    openid = wire.fake_openid()  # this villager has not written for 48 hours: no customer-service window
+    ticket = services.disputes.submit(openid, {"kind": "land", "village": "东村", "description": "地界"}, "quiet")
+    browser = staff_client()
+    browser.post(f"/staff/tickets/{ticket.id}/claim")
+    browser.post(f"/staff/tickets/{ticket.id}/outcome", {"outcome": "调解成功"})
+    told = flashes(followed(browser.post(f"/staff/tickets/{ticket.id}/close", follow_redirects=True)))
+    assert any(f"事项 {ticket.id} 已办结，但结案消息和评价邀请没有送到村民（微信错误码 45015）" in f for f in told), told
+    assert not any("已请村民评价" in f for f in told) and standin.state.messages_for(openid) == []
+
+
 def test_a_referral_outcome_names_where_the_case_went(staff_client: Any, new_ticket: Any, services: Any) -> None:
     ticket = new_ticket()
     browser = staff_client()

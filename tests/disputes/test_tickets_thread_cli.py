@@ -81,3 +81,21 @@ def test_bad_input_gets_a_clear_answer(cli_env: Any, services: Any) -> None:
     accounts_for(services).set_disabled("wangwu")
     off = _run("tickets", "reply", ticket.id, "--as", "wangwu", "--text", "你好")
     assert off.exit_code == 1 and "没有可用的工作人员账号" in off.output
+
+
+def test_close_says_honestly_when_the_invitation_was_not_delivered(cli_env: Any, services: Any,
+                                                                   villager: Any, standin: Any) -> None:
+    accounts_for(services).add("wangwu", "a-long-enough-password-1", "mediator")
+    quiet, recent = villager(), villager()
+    report(quiet)
+    report(recent)
+    (silent_ticket,) = services.disputes.for_villager(quiet.openid)
+    (open_ticket,) = services.disputes.for_villager(recent.openid)
+    standin.state.user_message(recent.openid)  # only this villager wrote within 48 hours
+    refused = _run("tickets", "close", silent_ticket.id, "--as", "wangwu", "--outcome", "resolved")
+    assert refused.exit_code == 0, refused.output
+    assert "没有送到村民" in refused.output and "45015" in refused.output and "已请村民评价" not in refused.output
+    assert not standin.state.messages_for(quiet.openid)
+    delivered = _run("tickets", "close", open_ticket.id, "--as", "wangwu", "--outcome", "resolved")
+    assert "已请村民评价" in delivered.output and "没有送到" not in delivered.output
+    assert any("调解成功" in m["text"] for m in standin.state.messages_for(recent.openid))
