@@ -77,6 +77,9 @@ class Notifier:
         except RedisError:
             log.warning("alert not queued (redis); the worker's sweep will", extra={"ticket": ticket.id})
             return
+        except Exception:  # noqa: BLE001 - a villager's report must never fail for its alert
+            log.exception("alert not queued", extra={"ticket": ticket.id})
+            return
         if new and kick and self.config.send_from_web:
             self.kick()
 

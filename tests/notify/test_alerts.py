@@ -11,6 +11,7 @@ import pytest
 
 from tests.notify.conftest import CONSOLE, DUTY_PHONE, wait_for
 
+REDIS_KINDS = ("single", "cluster")  # the outbox's claims and leases on one server and on a Redis Cluster
 DANGER = "有人在我家门口拿刀要砍我 我叫测试人甲 电话13900001111"
 
 
