@@ -15,13 +15,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.config import BotConfig, Config
+from bot.config import BotConfig, Config, runtime_dir
 from bot.disputes import Disputes
 from bot.posts import Posts
 from bot.store.counters import BufferedCounters
 from bot.store.dedupe import Deduper
 from bot.store.keys import Keys
 from bot.store.replay import ReplayGuard
+from bot.store.replay_local import HostReplays
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
@@ -53,7 +54,8 @@ class Services:
         self.conversations = ConversationStore(redis, self.keys, b.state_ttl, b.draft_ttl)
         self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
         self.wechat = WeChatAPI(config.wechat, redis, self.keys)
-        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
+        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window,
+                                   HostReplays(runtime_dir(b.spool_dir) / "replay", 2 * config.wechat.replay_window))
         self.inbound = spool_for(config)  # messages kept while Redis is away (bot.wechat.inbound)
         self.routes: Router = ROUTES
         self.disputes = Disputes(self)

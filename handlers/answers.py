@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.matching.questions import split as split_questions
-from bot.wechat.context import Context
+from bot.wechat.context import LAW_ANSWER, Context
 from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
 
@@ -57,6 +57,7 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     and answered on 「接着问」."""
     topic = ctx.services.kb.topics[topic_id]
     ctx.count("faq", topic_id)
+    ctx.reply_kind = LAW_ANSWER
     point = ctx.services.matcher.match_point(topic_id, question) if question else None
     other = other_question(ctx, topic_id, point, question)
     ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "", **({"more": list(other)} if other else {}))

@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.logs import mask_openid
-from bot.wechat.context import Context
+from bot.wechat.context import EMERGENCY, Context
 from bot.wechat.message import Message, said
 from bot.wechat.replies import HandlerResult
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 def answer(message: Message, ctx: Context, content: str, kind: str, topic: str | None = None) -> HandlerResult:
     """The emergency reply for ``kind``; the alert for staff follows the reply."""
     ctx.count("urgent", kind)
+    ctx.reply_kind = EMERGENCY
     msg_id = getattr(message, "id", None) or f"{getattr(message, 'time', '')}"
     draft = {"kind": "other", "description": content, "source": "urgent", "urgent": True,
              "urgent_kind": kind, "topic": topic or "", "contact_pref": "none"}
