@@ -1,0 +1,148 @@
+"""Redis away, really killed: nothing a villager says is lost, nothing forged gets in (security review
+2026-12-07, N1 and N2). Each story goes through ``/wechat`` and ends with the worker's replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.dev import wire
+from bot.store.connect import EmbeddedRedis
+from bot.worker import Worker
+from tests.conftest import TOKEN
+from tests.disputes.test_inbound_spool import sigkill
+from tests.handlers.test_status import report
+from tests.disputes.test_redis_restart import own_redis, own_services, restart, talking_villager  # noqa: F401
+
+pytestmark = [pytest.mark.slow]
+
+STAFF = "调解员测试甲"
+
+
+def replay_kept(services: Any) -> None:
+    """What the worker does once Redis is back (only that job: a test must pass on any day)."""
+    worker = Worker(services)
+    worker.jobs = [j for j in worker.jobs if j.name == "replay-inbound"]
+    assert worker.tick() == ["replay-inbound"]
+    assert services.inbound.pending() == []
+
+
+def captured(v: wire.Villager, content: str, openid: str | None = None) -> tuple[str, str, wire.Reply]:
+    """A genuine push by ``v``; its timestamp and nonce, as someone reading a proxy log would see them."""
+    push = wire.sign_push(TOKEN, wire.build_xml("text", openid or v.openid, Content=content))
+    status, body = v.transport(push.params, push.body)
+    return push.params["timestamp"], push.params["nonce"], wire.read_reply(status, body)
+
+
+def forge(v: wire.Villager, timestamp: str, nonce: str, openid: str, content: str) -> wire.Reply:
+    """Another body sent on a captured signed URL, as ``openid``."""
+    push = wire.sign_push(TOKEN, wire.build_xml("text", openid, Content=content), timestamp=int(timestamp),
+                          nonce=nonce)
+    status, body = v.transport(push.params, push.body)
+    return wire.read_reply(status, body)
+
+
+def in_thread(v: wire.Villager, services: Any, standin: Any) -> Any:
+    """A villager whose report a mediator answered: their next messages belong in its thread."""
+    report(v, "我要反映 邻居家的牛吃了我家玉米")
+    (ticket,) = services.disputes.for_villager(v.openid)
+    standin.state.user_message(v.openid)
+    services.disputes.claim(ticket.id, STAFF)
+    services.disputes.reply(ticket.id, STAFF, "收到，我们明天去看看。")
+    return ticket
+
+
+def test_a_captured_url_carries_no_other_body_while_redis_is_dead(own_services: Any, own_redis: EmbeddedRedis,  # noqa: F811
+                                                                   cipher: Any, standin: Any) -> None:
+    services = own_services
+    services.redis.config_set("appendfsync", "always")  # SIGKILL below: what was acknowledged stays
+    victim = talking_villager(services, cipher)
+    ticket = in_thread(victim, services, standin)
+    sigkill(own_redis)
+    ts, nonce, genuine = captured(victim, "牛是王老五家的")
+    assert genuine.status == 200 and "已经收到并保存" in genuine.content
+
+    forged = forge(victim, ts, nonce, victim.openid, "【伪造】我不需要帮助了，请直接结案")
+    assert forged.status == 403
+    assert forge(victim, ts, nonce, "o_fake_other_villager_000001", "1").status == 403
+    _, _, retry = captured(victim, "牛是王老五家的")  # a fresh URL, the same words: WeChat-like traffic goes on
+    assert retry.status == 200
+
+    restart(own_redis)
+    assert forge(victim, ts, nonce, victim.openid, "【伪造】请直接结案").status == 403, \
+        "this host's record still refuses it once Redis is back, before the replay"
+    replay_kept(services)
+    texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
+    assert "牛是王老五家的" in texts
+    assert not any("伪造" in t for t in texts)
+
+
+def test_a_kept_push_whose_url_redis_saw_with_another_body_is_refused_on_replay(
+        own_services: Any, own_redis: EmbeddedRedis, cipher: Any, standin: Any) -> None:  # noqa: F811
+    services = own_services
+    services.redis.config_set("appendfsync", "always")  # SIGKILL below: what was acknowledged stays
+    victim = talking_villager(services, cipher)
+    ticket = in_thread(victim, services, standin)
+    ts, nonce, genuine = captured(victim, "照片我晚点发")  # seen by Redis, on another host say
+    assert genuine.status == 200
+    sigkill(own_redis)
+    # This host never saw the URL: kept, but only for now.
+    assert "已经收到并保存" in forge(victim, ts, nonce, victim.openid, "【伪造】请直接结案").content
+    restart(own_redis)
+    replay_kept(services)
+    texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
+    assert "照片我晚点发" in texts and not any("伪造" in t for t in texts)
+    assert services.disputes.get(ticket.id).is_open
+
+
+def test_a_description_sent_mid_report_lands_in_the_report(own_services: Any, own_redis: EmbeddedRedis,  # noqa: F811
+                                                           cipher: Any, standin: Any) -> None:
+    services = own_services
+    services.redis.config_set("appendfsync", "always")
+    v = talking_villager(services, cipher, "我要反映 邻居家的牛吃了我家玉米", "1")
+    assert services.conversations.get(v.openid)["step"] == "details"
+    standin.state.user_message(v.openid)
+    sigkill(own_redis)
+    v.say("它们把半亩玉米都吃光了")  # may be answered as a legal question at once; it is kept all the same
+    restart(own_redis)
+    replay_kept(services)
+    for step in ("好了", "不留", "3", "1"):
+        v.say(step)
+    (ticket,) = services.disputes.for_villager(v.openid)
+    assert "半亩玉米都吃光了" in ticket.description
+
+
+def test_questions_and_an_emergency_sent_to_staff_land_in_the_thread(own_services: Any, own_redis: EmbeddedRedis,  # noqa: F811
+                                                                      cipher: Any, standin: Any) -> None:
+    services = own_services
+    services.redis.config_set("appendfsync", "always")
+    v = talking_villager(services, cipher)
+    ticket = in_thread(v, services, standin)
+    sigkill(own_redis)
+    asked = v.say("他欠我五千块钱不还怎么办")
+    assert asked.status == 200 and asked.content
+    danger = v.say("他们还威胁说要打我")
+    assert "110" in danger.content.splitlines()[0], "a villager in danger gets the number in the first line"
+    restart(own_redis)
+    replay_kept(services)
+    texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
+    assert "他欠我五千块钱不还怎么办" in texts and "他们还威胁说要打我" in texts
+    told = [m["text"] for m in standin.state.messages_for(v.openid)]
+    assert not any(danger.content in t for t in told), "the emergency step was said at once, not twice"
+    assert sum("已转给处理您事项" in t for t in told) == 1, "the thread confirmation, once"
+
+
+def test_a_plain_question_answered_at_once_is_not_answered_twice(own_services: Any, own_redis: EmbeddedRedis,  # noqa: F811
+                                                                 cipher: Any, standin: Any) -> None:
+    services = own_services
+    v = talking_villager(services, cipher)
+    standin.state.user_message(v.openid)
+    sigkill(own_redis)
+    reply = v.say("老板欠工钱不给咋整")
+    assert "12333" in reply.content
+    assert [r["fields"]["Content"] for r in services.inbound.pending()] == ["老板欠工钱不给咋整"]
+    restart(own_redis)
+    replay_kept(services)
+    assert standin.state.messages_for(v.openid) == [], "the villager already has that answer"
+    assert services.conversations.get(v.openid)["flow"] == "answered", "「详细」 now works on it"
