@@ -146,3 +146,31 @@ def test_a_plain_question_answered_at_once_is_not_answered_twice(own_services: A
     replay_kept(services)
     assert standin.state.messages_for(v.openid) == [], "the villager already has that answer"
     assert services.conversations.get(v.openid)["flow"] == "answered", "「详细」 now works on it"
+
+
+def test_a_staff_reply_in_flight_when_redis_dies_is_recorded_and_sent_once(
+        own_services: Any, own_redis: EmbeddedRedis, cipher: Any, standin: Any) -> None:  # noqa: F811
+    services = own_services
+    services.redis.config_set("appendfsync", "always")
+    v = talking_villager(services, cipher)
+    ticket = in_thread(v, services, standin)
+    wechat = services.disputes.wechat
+    send = wechat.send_text
+
+    def redis_dies_while_wechat_delivers(*args: Any, **kwargs: Any) -> Any:
+        sent = send(*args, **kwargs)
+        sigkill(own_redis)
+        return sent
+
+    wechat.send_text = redis_dies_while_wechat_delivers
+    try:
+        result = services.disputes.reply(ticket.id, STAFF, "在途回复：明天上午我们去您家看看。")
+    finally:
+        wechat.send_text = send
+    assert result.delivered, "staff hear it went: no error page, no retry sending it twice"
+    restart(own_redis)
+    told = [m["text"] for m in standin.state.messages_for(v.openid)]
+    assert sum("在途回复" in t for t in told) == 1
+    thread = [(e["from"], e["text"]) for e in services.disputes.thread.entries(ticket.id)]
+    assert ("staff", "在途回复：明天上午我们去您家看看。") in thread
+    assert services.conversations.get(v.openid)["flow"] == "thread", "the villager's answer reaches the thread"
