@@ -8,7 +8,7 @@ WeChat's retry and goes on as usual, another body is refused.
 
 On a single Redis server the check costs no round trip of its own: the webhook hands a
 ``ReplayCheck`` to the pipeline, and the dedupe ``begin`` script runs it first, in the same call
-(``bot/store/dedupe.py``). On a cluster the record's key and the villager's keys live in different
+(``bot/store/lua/dedupe_begin.lua``). On a cluster the record's key and the villager's keys live in different
 slots, so ``admit`` is a call of its own before the message is read.
 
 While Redis is unreachable the check runs against this host's own record instead
@@ -26,18 +26,6 @@ from redis import Redis
 
 from bot.store.keys import Keys
 from bot.store.replay_local import HostReplays
-
-# The check as the first lines of the dedupe ``begin`` script: KEYS[k] the record, ARGV[d] the body's
-# SHA-256, ARGV[t] its TTL. Records a first body; leaves the script with {'replayed', ''} for another.
-FOLDED = """
-local seen = redis.call('GET', KEYS[{k}])
-if not seen then
-  redis.call('SET', KEYS[{k}], ARGV[{d}], 'EX', ARGV[{t}])
-elseif seen ~= ARGV[{d}] then
-  return {{'replayed', ''}}
-end
-"""
-
 
 @dataclass(frozen=True)
 class ReplayCheck:
