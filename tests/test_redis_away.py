@@ -174,3 +174,27 @@ def test_a_staff_reply_in_flight_when_redis_dies_is_recorded_and_sent_once(
     thread = [(e["from"], e["text"]) for e in services.disputes.thread.entries(ticket.id)]
     assert ("staff", "在途回复：明天上午我们去您家看看。") in thread
     assert services.conversations.get(v.openid)["flow"] == "thread", "the villager's answer reaches the thread"
+
+
+def test_a_message_to_staff_when_redis_dies_half_way_through_it_still_reaches_the_thread(
+        own_services: Any, own_redis: EmbeddedRedis, cipher: Any, standin: Any) -> None:  # noqa: F811
+    services = own_services
+    services.redis.config_set("appendfsync", "always")
+    v = talking_villager(services, cipher)
+    ticket = in_thread(v, services, standin)
+    disputes = services.disputes
+    wrote = disputes.villager_wrote
+
+    def redis_dies_first(*args: Any, **kwargs: Any) -> Any:
+        sigkill(own_redis)  # after the webhook claimed the message, before the thread has it
+        return wrote(*args, **kwargs)
+
+    disputes.villager_wrote = redis_dies_first
+    try:
+        assert "已经收到并保存" in v.say("裂缝照片我晚点发").content
+    finally:
+        disputes.villager_wrote = wrote
+    restart(own_redis)
+    replay_kept(services)
+    texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
+    assert "裂缝照片我晚点发" in texts

@@ -99,13 +99,16 @@ class Deduper:
         return CLEAR if new_state is None else json.dumps(new_state, ensure_ascii=False)
 
     def begin(self, openid: str, fp: str, reply_json: str | None = None,
-              new_state: Any = None, state_changed: bool = False, replay: ReplayCheck | None = None) -> Begin:
+              new_state: Any = None, state_changed: bool = False, replay: ReplayCheck | None = None,
+              marker: str | None = None) -> Begin:
         """One round trip; with ``reply_json`` None only claims the message (see module doc).
-        With ``replay`` the captured-URL check runs first, in the same call (single server only)."""
+        With ``replay`` the captured-URL check runs first, in the same call (single server only).
+        ``marker``: this delivery's claim marker (``claim_marker()``); a message kept after its claim
+        is replayed with the marker it was claimed with, so that the replay owns the claim."""
         mode = "claim" if reply_json is None else "spec"
         keys: tuple[str, ...] = (self.keys.dedupe(openid, fp), self.keys.state(openid))
         args: tuple[Any, ...] = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed),
-                                 self.state_ttl, claim_marker())
+                                 self.state_ttl, marker or claim_marker())
         if replay is not None:
             kind, value = self._begin((*keys, replay.key), (*args, replay.digest, replay.ttl))
         else:

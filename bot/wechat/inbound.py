@@ -52,9 +52,10 @@ class InboundSpool:
         self.spool = Spool(directory)
 
     def keep(self, fields: dict[str, Any], now: float, replay: ReplayCheck | None = None,
-             answered: str | None = None) -> bool:
+             answered: str | None = None, claim: str | None = None) -> bool:
         """Keep one verified push (its parsed fields, its captured-URL check, the reply JSON it was
-        answered with at once if any); False when that very message is already kept."""
+        answered with at once if any, the claim Redis holds on it if any); False when that very
+        message is already kept."""
         openid = str(fields.get("FromUserName") or "")
         key = f"{openid}|{fingerprint(fields)}"
         if any(r.get("idem_key") == key for r in self.spool.pending()):
@@ -64,6 +65,8 @@ class InboundSpool:
             record["replay"] = replay.as_json()
         if answered is not None:
             record["answered"] = answered
+        if claim is not None:
+            record["claim"] = claim
         self.spool.append(record)
         log.warning("redis unreachable: message kept in the inbound spool", extra={"openid": mask_openid(openid)})
         return True
@@ -84,7 +87,8 @@ class InboundSpool:
             try:
                 if check is not None and not check.folded and not services.replays.admit(check):
                     raise SignatureError("kept push: signed URL seen with another body")
-                reply, fresh = pipeline.handle(services, message, fields, time.time(), spool=False, replay=check)
+                reply, fresh = pipeline.handle(services, message, fields, time.time(), spool=False, replay=check,
+                                               marker=record.get("claim"))
             except SignatureError:
                 log.warning("kept message refused: its signed URL carried another body first",
                             extra={"openid": mask_openid(message.source)})

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 
 from bot.errors import SignatureError
-from bot.store.dedupe import fingerprint, is_pending
+from bot.store.dedupe import claim_marker, fingerprint, is_pending
 from bot.store.replay import ReplayCheck
 from bot.logs import mask_openid
 from bot.wechat.context import EMERGENCY, LAW_ANSWER, Context
@@ -61,11 +61,12 @@ def process(services: Services, message: Message, fields: dict[str, Any], now: f
 
 
 def handle(services: Services, message: Message, fields: dict[str, Any], now: float, spool: bool = True,
-           replay: ReplayCheck | None = None) -> tuple[Reply, bool]:
+           replay: ReplayCheck | None = None, marker: str | None = None) -> tuple[Reply, bool]:
     """The reply, and whether this call handled the message (False: a retry answered from the dedupe
     record, or kept for later). With ``spool`` False (a replay) a Redis failure is raised.
     ``replay``: the captured-URL check, run within the dedupe call when ``replay.folded`` (else the
-    webhook ran it); SignatureError when it fails."""
+    webhook ran it); SignatureError when it fails. ``marker``: the claim marker of a kept message
+    (``bot.store.dedupe``), so that its replay owns the claim its first delivery left behind."""
     started = time.monotonic()
     openid = message.source
     fp = fingerprint(fields)
@@ -74,12 +75,14 @@ def handle(services: Services, message: Message, fields: dict[str, Any], now: fl
     spec_ctx = Context(openid, services, None, now, speculative=True) if route.pure else None
     spec: Reply | None = None
     folded = replay if replay is not None and replay.folded else None
+    marker = marker or claim_marker()
     try:
         if spec_ctx is not None:
             spec = _run(services, route, message, spec_ctx)
-            begin = deduper.begin(openid, fp, dumps(spec), spec_ctx.new_state, spec_ctx.state_changed, folded)
+            begin = deduper.begin(openid, fp, dumps(spec), spec_ctx.new_state, spec_ctx.state_changed, folded,
+                                  marker)
         else:
-            begin = deduper.begin(openid, fp, replay=folded)
+            begin = deduper.begin(openid, fp, replay=folded, marker=marker)
     except RedisError:
         if not spool:
             raise
@@ -113,7 +116,7 @@ def handle(services: Services, message: Message, fields: dict[str, Any], now: fl
         log.warning("redis failed inside a conversation", extra={"openid": mask_openid(openid)})
         if not spool:
             raise
-        return _told_kept(services, _keep(services, fields, now, replay)), False
+        return _told_kept(services, _keep(services, fields, now, replay, claim=marker)), False
     late = False
     try:
         late = deduper.commit(openid, fp, dumps(reply), ctx.new_state, ctx.state_changed)
@@ -189,10 +192,11 @@ def _degraded(services: Services, spec: Reply | None, spec_ctx: Context | None, 
 
 
 def _keep(services: Services, fields: dict[str, Any], now: float, replay: ReplayCheck | None,
-          said_now: Reply | None = None) -> bool:
-    """Keep the message for when Redis is back; False only when the disk fails too."""
+          said_now: Reply | None = None, claim: str | None = None) -> bool:
+    """Keep the message for when Redis is back; False only when the disk fails too. ``claim``: the
+    marker of the claim left on the message when Redis failed after ``begin``."""
     try:
-        services.inbound.keep(fields, now, replay, dumps(said_now) if said_now is not None else None)
+        services.inbound.keep(fields, now, replay, dumps(said_now) if said_now is not None else None, claim)
     except OSError:
         log.error("message could not be kept: the spool is not writable", exc_info=True,
                   extra={"openid": mask_openid(str(fields.get("FromUserName") or ""))})
