@@ -4,7 +4,8 @@ The reply's first line is the step to take now with the number to call (110, 120
 every kind, inside or outside a conversation. Staff see the message as an urgent item at the top of
 the console queue even when the villager files no report: an alert ticket (``source = "urgent"``)
 is submitted after the reply is committed, idempotently per message, so WeChat's retries make no
-second alert, and it is spooled when Redis is down.
+second alert, and it is spooled when Redis fails meanwhile. While Redis is away the emergency step
+is said at once and the message is kept; the alert is made when it is replayed (``bot.wechat.pipeline``).
 """
 
 from __future__ import annotations

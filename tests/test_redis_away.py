@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
+import redis as redis_lib
 
+from bot.app import create_app
 from bot.dev import wire
+from bot.services import build_services
 from bot.store.connect import EmbeddedRedis
 from bot.worker import Worker
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, flask_transport
 from tests.disputes.test_inbound_spool import sigkill
 from tests.handlers.test_status import report
 from tests.disputes.test_redis_restart import own_redis, own_services, restart, talking_villager  # noqa: F401
@@ -198,3 +202,20 @@ def test_a_message_to_staff_when_redis_dies_half_way_through_it_still_reaches_th
     replay_kept(services)
     texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
     assert "裂缝照片我晚点发" in texts
+
+
+def test_on_a_cluster_whose_nodes_are_all_away_a_captured_url_carries_no_other_body(
+        config: Any, knowledge: Any, cipher: Any) -> None:
+    """The cluster's separate replay check (``admit``) falls back to this host's record, not to nothing."""
+    with socket.socket() as s:  # a port nobody listens on: Redis unreachable
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = redis_lib.Redis(host="127.0.0.1", port=port, socket_timeout=0.2, socket_connect_timeout=0.2,
+                           decode_responses=True)
+    services = build_services(config, redis=dead, knowledge=knowledge)
+    services.replays.folded = False  # the cluster's way: the check is a call of its own before the pipeline
+    v = wire.Villager(flask_transport(create_app(config, services).test_client()), TOKEN, cipher)
+    ts, nonce, genuine = captured(v, "我家的地被占了")
+    assert genuine.status == 200 and "已经收到并保存" in genuine.content
+    assert forge(v, ts, nonce, "o_fake_other_villager_000002", "1").status == 403
+    assert [r["fields"]["Content"] for r in services.inbound.pending()] == ["我家的地被占了"]
