@@ -62,13 +62,18 @@ class HostReplays:
     def conflicts(self, key: str, digest: str) -> bool:
         """True when this host recorded another body for ``key`` within its lifetime (one ``stat``
         for the usual answer: no record)."""
-        if not self.directory.is_dir():
+        try:
+            if not self.directory.is_dir():
+                return False
+            seen = self._read(self._path(key), time.time())
+        except OSError:  # unreadable: Redis' own check still runs (this record matters only while it is away)
+            log.error("captured-URL record unreadable", exc_info=True)
             return False
-        seen = self._read(self._path(key), time.time())
         return seen is not None and seen != digest
 
     def admit(self, key: str, digest: str) -> bool:
-        """Record ``digest`` as the body of ``key`` unless another is recorded; True when admitted."""
+        """Record ``digest`` as the body of ``key`` unless another is recorded; True when admitted.
+        Raises OSError when the record cannot be written (the caller refuses the push)."""
         now = time.time()
         private_dir(self.directory)
         path = self._path(key)

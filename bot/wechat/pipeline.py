@@ -180,8 +180,14 @@ def _degraded(services: Services, spec: Reply | None, spec_ctx: Context | None, 
     safe to answer now (``_said_now``), else that it is kept."""
     openid = message.source
     log.warning("redis unreachable; message kept for later", extra={"openid": mask_openid(openid)})
-    if replay is not None and replay.folded and not services.replays.host.admit(replay.key, replay.digest):
-        raise SignatureError("signed URL reused with another body (this host's record)")
+    if replay is not None and replay.folded:
+        try:
+            admitted = services.replays.host.admit(replay.key, replay.digest)
+        except OSError:  # neither Redis nor this host's disk: nothing can be checked or kept
+            log.error("captured-URL record not writable", exc_info=True, extra={"openid": mask_openid(openid)})
+            return Text(services.texts.get("system_busy")), False
+        if not admitted:
+            raise SignatureError("signed URL reused with another body (this host's record)")
     now_said = _said_now(spec, spec_ctx, message)
     kept = _keep(services, fields, now, replay, now_said)
     if now_said is None:
