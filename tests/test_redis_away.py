@@ -19,7 +19,7 @@ from tests.disputes.test_inbound_spool import sigkill
 from tests.handlers.test_status import report
 from tests.disputes.test_redis_restart import own_redis, own_services, restart, talking_villager  # noqa: F401
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.clock]  # the worker runs (only its replay job)
 
 STAFF = "调解员测试甲"
 

@@ -101,6 +101,8 @@ class HostReplays:
             os.write(fd, digest.encode("ascii"))
         finally:
             os.close(fd)
+        now = time.time()
+        os.utime(temp, (now, now))  # the record's age is measured on the same clock as the signed timestamps
         try:
             try:
                 os.link(temp, path)
