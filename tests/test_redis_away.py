@@ -98,6 +98,8 @@ def test_a_kept_push_whose_url_redis_saw_with_another_body_is_refused_on_replay(
     texts = [e["text"] for e in services.disputes.thread.entries(ticket.id)]
     assert "照片我晚点发" in texts and not any("伪造" in t for t in texts)
     assert services.disputes.get(ticket.id).is_open
+    (refused,) = services.inbound.refused.pending()
+    assert "伪造" in refused["fields"]["Content"], "set aside for an operator, not silently dropped"
 
 
 def test_a_description_sent_mid_report_lands_in_the_report(own_services: Any, own_redis: EmbeddedRedis,  # noqa: F811

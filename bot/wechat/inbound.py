@@ -19,7 +19,7 @@ be answered. Guarantees:
   and such a reply is not sent again.
 - Nothing forged: a record carries its push's captured-URL check (``bot.store.replay``), run against
   Redis' record on replay; a record whose signed URL Redis saw with another body is refused (logged)
-  and not handled.
+  and not handled, and set aside in ``inbound/refused/`` (never silently dropped).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def spool_for(config: Any) -> InboundSpool:
 class InboundSpool:
     def __init__(self, directory: Path):
         self.spool = Spool(directory)
+        self.refused = Spool(directory / "refused")  # kept pushes refused on replay, for an operator to see
 
     def keep(self, fields: dict[str, Any], now: float, replay: ReplayCheck | None = None,
              answered: str | None = None, claim: str | None = None) -> bool:
@@ -90,8 +91,9 @@ class InboundSpool:
                 reply, fresh = pipeline.handle(services, message, fields, time.time(), spool=False, replay=check,
                                                marker=record.get("claim"))
             except SignatureError:
-                log.warning("kept message refused: its signed URL carried another body first",
+                log.warning("kept message refused: its signed URL carried another body first; set aside",
                             extra={"openid": mask_openid(message.source)})
+                self.refused.append(record)  # a forgery, or (two hosts) a genuine message a forgery beat
                 return
             if fresh and pipeline.dumps(reply) != record.get("answered"):
                 pipeline.deliver(services, message.source, reply, "kept message answered")
