@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from bot.config import BotConfig, Config
+from bot.config import BotConfig, Config, runtime_dir
 from bot.disputes import Disputes
 from bot.duty import OfficeHours
 from bot.notify import Notifier
@@ -25,6 +25,7 @@ from bot.store.dedupe import Deduper
 from bot.store.client import RedisClient
 from bot.store.keys import Keys
 from bot.store.replay import ReplayGuard
+from bot.store.replay_local import HostReplays
 from bot.store.state import ConversationStore
 from bot.texts import Texts
 from bot.wechat.api import WeChatAPI
@@ -57,7 +58,8 @@ class Services:
         self.conversations = ConversationStore(redis, self.keys, b.state_ttl, b.draft_ttl)
         self.counters = BufferedCounters(redis, self.keys, tz=config.posts.timezone)
         self.wechat = WeChatAPI(config.wechat, redis, self.keys)
-        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window)
+        self.replays = ReplayGuard(redis, self.keys, config.wechat.replay_window,
+                                   HostReplays(runtime_dir(b.spool_dir) / "replay", 2 * config.wechat.replay_window))
         self.inbound = spool_for(config)  # messages kept while Redis is away (bot.wechat.inbound)
         self.routes: Router = ROUTES
         self.notifier = Notifier(config, redis, self.keys, self.texts)  # before disputes: it alerts

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from bot.disputes.flow import normalize as choice_text
 from bot.matching.kb import MAX_REPLY_BYTES, Point, Topic
 from bot.matching.questions import split as split_questions
-from bot.wechat.context import Context
+from bot.wechat.context import LAW_ANSWER, Context
 from bot.wechat.message import Message, is_text
 from bot.wechat.replies import HandlerResult
 
@@ -64,6 +64,7 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     and answered on 「接着问」."""
     topic = ctx.services.kb.topics[topic_id]
     ctx.count("faq", topic_id)
+    ctx.reply_kind = LAW_ANSWER
     matcher = ctx.services.matcher
     point = matcher.match_point(topic_id, question) if question else None
     options = matcher.points.options(topic_id, matcher.analyse(question)) if question and point is None else ()

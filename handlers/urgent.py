@@ -5,8 +5,10 @@ every kind, inside or outside a conversation; its last line says staff were told
 when they will see it, repeating the number (``bot.duty``). Staff see the message as an urgent item at the top of
 the console queue even when the villager files no report: an alert ticket (``source = "urgent"``)
 is submitted after the reply is committed, idempotently per message, so WeChat's retries make no
-second alert, and it is spooled when Redis is down. Danger messages in one episode (``[disputes]
-urgent_episode_hours``) make one item: the later ones join its thread with the bot's reply.
+second alert, and it is spooled when Redis fails meanwhile. While Redis is away the emergency step
+is said at once and the message is kept; the alert is made when it is replayed (``bot.wechat.pipeline``).
+Danger messages in one episode (``[disputes] urgent_episode_hours``) make one item: the later ones
+join its thread with the bot's reply.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.duty import staff_told
 from bot.logs import mask_openid
-from bot.wechat.context import Context
+from bot.wechat.context import EMERGENCY, Context
 from bot.wechat.message import Message, said
 from bot.wechat.replies import HandlerResult
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 def answer(message: Message, ctx: Context, content: str, kind: str, topic: str | None = None) -> HandlerResult:
     """The emergency reply for ``kind``; the alert for staff follows the reply."""
     ctx.count("urgent", kind)
+    ctx.reply_kind = EMERGENCY
     msg_id = getattr(message, "id", None) or f"{getattr(message, 'time', '')}"
     draft = {"kind": "other", "description": content, "source": "urgent", "urgent": True,
              "urgent_kind": kind, "topic": topic or "", "contact_pref": "none"}

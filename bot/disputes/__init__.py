@@ -292,21 +292,29 @@ class Disputes:
         return result
 
     def reply(self, ticket_id: str, staff: str, text: str) -> ReplyResult:
-        """Send staff's words to the villager (customer-service message); recorded whatever WeChat says.
+        """Send staff's words to the villager (customer-service message), recorded before they are sent.
 
-        When the 48-hour window is closed (45015) on a service account with
+        The thread entry and the villager's thread window are written first: if Redis is unreachable
+        nothing is sent and staff may simply try again. Once sent, the words are never sent twice
+        for one request: WeChat's outcome goes into the history, and if Redis fails just then the
+        outcome is logged and staff still hear that the message went (a retry would repeat it to the
+        villager). When the 48-hour window is closed (45015) on a service account with
         ``wechat.template_ticket_reply`` set, a template message asks the villager to open the account.
         """
         ticket = self.actions.load(ticket_id)
-        result = self._send(ticket, self.texts.get("dispute_staff_reply", ticket=ticket.id, text=text))
         now = self.clock()
-        extra = {"first_response_at": now} if result.delivered or result.template_sent else {}
-        self.actions.append(ticket_id, staff, "reply", now, text, extra, delivered=result.delivered,
-                            errcode=result.errcode, errmsg=result.errmsg or None,
-                            template_sent=result.template_sent or None)
-        self.thread.append(ticket_id, thread_entry("staff", now, text, staff=staff,
-                                                   delivered=result.delivered))
+        self.thread.append(ticket_id, thread_entry("staff", now, text, staff=staff))
         self._enter_thread(ticket)
+        result = self._send(ticket, self.texts.get("dispute_staff_reply", ticket=ticket.id, text=text))
+        extra = {"first_response_at": now} if result.delivered or result.template_sent else {}
+        try:
+            self.actions.append(ticket_id, staff, "reply", now, text, extra, delivered=result.delivered,
+                                errcode=result.errcode, errmsg=result.errmsg or None,
+                                template_sent=result.template_sent or None)
+        except RedisError:
+            log.error("staff reply sent, but its outcome could not be recorded: redis unreachable",
+                      extra={"openid": mask_openid(ticket.openid), "ticket": ticket.id,
+                             "delivered": result.delivered, "errcode": result.errcode})
         return result
 
     def _enter_thread(self, ticket: Ticket) -> None:

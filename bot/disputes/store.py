@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from bot.disputes.tickets import OPEN_STATES, Ticket, TicketState, day_of
 from redis.typing import EncodableT
 
+from bot.store import lua
 from bot.store.client import RedisClient, text, text_map
 from bot.store.keys import Keys
 
@@ -27,66 +28,11 @@ GROUP = "mediators"  # the stream's consumer group
 POOL = "queue"  # consumer that holds unclaimed tickets' entries
 IDEM_TTL = 400 * 86400  # a spooled report may be replayed long after; keep its key for a year+
 
-# KEYS[1] idempotency key, KEYS[2] the day's counter. ARGV[1] day (YYYYMMDD), ARGV[2] idem TTL.
-# Returns {ticket id, 1 if newly reserved else 0}.
-RESERVE = """
-local known = redis.call('GET', KEYS[1])
-if known then return {known, 0} end
-local n = redis.call('INCR', KEYS[2])
-local id = string.format('JF%s-%04d', ARGV[1], n)
-redis.call('SET', KEYS[1], id, 'EX', ARGV[2])
-return {id, 1}
-"""
+RESERVE = lua.source("tickets_reserve.lua")  # KEYS and ARGV documented in the file
 
-# KEYS[1] ticket hash, [2] history, [3] state index, [4] village index, [5] kind index,
-# [6] created index, [7] villager's index, [8] awaiting index, [9] stream.
-# ARGV[1] ticket id, [2] created_at, [3] due_at, [4] history entry JSON, [5] stream maxlen,
-# [6] group, [7] pool consumer, [8..] hash field/value pairs.
-# Returns 1 when created, 0 when the ticket already existed (nothing changed).
-CREATE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-pcall(redis.call, 'XGROUP', 'CREATE', KEYS[9], ARGV[6], '0', 'MKSTREAM')
-local sid = redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[5], '*', 'ticket', ARGV[1])
-redis.call('XREADGROUP', 'GROUP', ARGV[6], ARGV[7], 'COUNT', 1000, 'STREAMS', KEYS[9], '>')
-local pairs = {}
-for i = 8, #ARGV do pairs[#pairs + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], 'stream_id', sid, unpack(pairs))
-redis.call('RPUSH', KEYS[2], ARGV[4])
-for i = 3, 7 do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[1]) end
-redis.call('ZADD', KEYS[8], ARGV[3], ARGV[1])
-return 1
-"""
+CREATE = lua.source("tickets_create.lua")  # KEYS and ARGV documented in the file
 
-# KEYS[1] ticket hash, [2] history, [3] old state index, [4] new state index, [5] awaiting index,
-# [6] stream. ARGV[1] expected rev ('' = any), [2] ticket id, [3] created_at, [4] history entry
-# JSON ('' = none), [5] 'rem' to drop from the awaiting index, [6] stream op: '' | 'ack' | 'claim',
-# [7] group, [8] consumer (for 'claim'), [9] stream entry id, [10..] hash field/value pairs.
-# Returns the new rev, 0 when rev did not match (someone else changed the ticket), -1 when missing.
-UPDATE = """
-local rev = redis.call('HGET', KEYS[1], 'rev')
-if not rev then return -1 end
-if ARGV[1] ~= '' and rev ~= ARGV[1] then return 0 end
-if #ARGV >= 10 then
-  local pairs = {}
-  for i = 10, #ARGV do pairs[#pairs + 1] = ARGV[i] end
-  redis.call('HSET', KEYS[1], unpack(pairs))
-end
-local new = redis.call('HINCRBY', KEYS[1], 'rev', 1)
-if KEYS[3] ~= KEYS[4] then
-  redis.call('ZREM', KEYS[3], ARGV[2])
-  redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
-end
-if ARGV[4] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[4]) end
-if ARGV[5] == 'rem' then redis.call('ZREM', KEYS[5], ARGV[2]) end
-if ARGV[9] ~= '' then
-  if ARGV[6] == 'ack' then
-    redis.call('XACK', KEYS[6], ARGV[7], ARGV[9])
-  elseif ARGV[6] == 'claim' then
-    redis.call('XCLAIM', KEYS[6], ARGV[7], ARGV[8], 0, ARGV[9], 'JUSTID')
-  end
-end
-return new
-"""
+UPDATE = lua.source("tickets_update.lua")  # KEYS and ARGV documented in the file
 
 
 def _flat(mapping: dict[str, str]) -> list[str]:

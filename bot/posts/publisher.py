@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from bot.config import PostsConfig
+from bot.store import lua
 from bot.store.client import RedisClient, as_fields, text, text_map
 from bot.store.keys import Keys
 from bot.wechat.api import WeChatAPI, WeChatError
@@ -42,20 +43,8 @@ ALERTS_KEEP = 200
 DUPLICATE_CLIENTMSGID = 45065
 INVALID_MEDIA_ID = 40007
 
-# KEYS[1] the week's lock, KEYS[2] the week's record, KEYS[3] the index of weeks.
-# ARGV[1] our lock token, ARGV[2] the week's ordinal (index score), ARGV[3] the week (member),
-# ARGV[4..] field, value pairs. Writes only while we hold the lock; returns 1, or 0 when we lost it.
-SAVE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-return 1
-"""
-# KEYS[1] the lock, ARGV[1] our token: delete it only if it is still ours.
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
+SAVE = lua.source("post_save.lua")  # KEYS and ARGV documented in the file
+RELEASE = lua.source("lock_release.lua")  # KEYS and ARGV documented in the file
 
 
 class Status(str, Enum):

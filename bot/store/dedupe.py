@@ -29,8 +29,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store import lua
 from bot.store.keys import Keys
-from bot.store.replay import FOLDED, ReplayCheck
+from bot.store.replay import ReplayCheck
 from bot.store.scripts import lua_script
 
 PENDING = "__pending__"  # a claimed record holds PENDING + ":" + a marker of the claiming call
@@ -38,52 +39,10 @@ LATE = "|late"  # appended to a claim that a retry gave up waiting for
 KEEP = "__keep__"
 CLEAR = "__clear__"
 
-# Store a reply and apply a state change. KEYS[1] dedupe record, KEYS[2] conversation state;
-# ARGV[r] reply JSON, ARGV[t] dedupe TTL, ARGV[s] new state JSON | __keep__ | __clear__, ARGV[u] state TTL.
-_STORE = """
-redis.call('SET', KEYS[1], ARGV[{r}], 'EX', ARGV[{t}])
-if ARGV[{s}] == '__clear__' then
-  redis.call('DEL', KEYS[2])
-elseif ARGV[{s}] ~= '__keep__' then
-  redis.call('SET', KEYS[2], ARGV[{s}], 'EX', ARGV[{u}])
-end
-"""
-
-# ARGV[1] mode: "spec" (ARGV[2], ARGV[4] are a speculative outcome) or "claim"; ARGV[2] reply JSON,
-# ARGV[3] dedupe TTL, ARGV[4] new state, ARGV[5] state TTL, ARGV[6] this call's claim marker.
-# A record holding this call's own marker is this call repeated (the client retries once when a
-# connection broke), not a retry from WeChat.
-# Returns {"dup", stored} | {"state", state or ""} | {"done", ""}.
-BEGIN = """
-local prev = redis.call('GET', KEYS[1])
-if prev and string.sub(prev, 1, #ARGV[6]) ~= ARGV[6] then return {'dup', prev} end
-local state = redis.call('GET', KEYS[2])
-if state or ARGV[1] == 'claim' then
-  redis.call('SET', KEYS[1], ARGV[6], 'EX', ARGV[3])
-  return {'state', state or ''}
-end
-""" + _STORE.format(r=2, t=3, s=4, u=5) + """
-return {'done', ''}
-"""
-
-# BEGIN with the captured-URL check first (bot/store/replay.py): KEYS[3] its record, ARGV[7] the
-# body's digest, ARGV[8] its TTL. Returns {"replayed", ""} for a signed URL reused with another body.
-BEGIN_CHECKED = FOLDED.format(k=3, d=7, t=8) + BEGIN
-
-# ARGV[1] reply JSON, ARGV[2] dedupe TTL, ARGV[3] new state, ARGV[4] state TTL.
-# Returns what the record held before: the claim, possibly marked late.
-COMMIT = "local prev = redis.call('GET', KEYS[1]) or ''\n" + _STORE.format(r=1, t=2, s=3, u=4) + "return prev\n"
-
-# KEYS[1] dedupe record. Still claimed: mark it late, return {"late", ""}; answered meanwhile (or
-# gone): return {"stored", reply or ""}.
-GIVE_UP = """
-local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, 11) == '__pending__' then
-  if string.sub(v, -5) ~= '|late' then redis.call('SET', KEYS[1], v .. '|late', 'KEEPTTL') end
-  return {'late', ''}
-end
-return {'stored', v or ''}
-"""
+# The scripts (bot/store/lua/*.lua, KEYS and ARGV documented at the top of each).
+BEGIN = lua.source("dedupe_begin.lua", "store_reply.lua")  # with a third key, the captured-URL check first
+COMMIT = lua.source("dedupe_commit.lua", "store_reply.lua")
+GIVE_UP = lua.source("dedupe_give_up.lua")
 
 
 def fingerprint(fields: dict[str, Any]) -> str:
@@ -131,7 +90,6 @@ class Deduper:
         self.dedupe_ttl = dedupe_ttl
         self.state_ttl = state_ttl
         self._begin = lua_script(redis, BEGIN)
-        self._begin_checked = lua_script(redis, BEGIN_CHECKED)
         self._commit = lua_script(redis, COMMIT)
         self._give_up = lua_script(redis, GIVE_UP)
 
@@ -141,15 +99,18 @@ class Deduper:
         return CLEAR if new_state is None else json.dumps(new_state, ensure_ascii=False)
 
     def begin(self, openid: str, fp: str, reply_json: str | None = None,
-              new_state: Any = None, state_changed: bool = False, replay: ReplayCheck | None = None) -> Begin:
+              new_state: Any = None, state_changed: bool = False, replay: ReplayCheck | None = None,
+              marker: str | None = None) -> Begin:
         """One round trip; with ``reply_json`` None only claims the message (see module doc).
-        With ``replay`` the captured-URL check runs first, in the same call (single server only)."""
+        With ``replay`` the captured-URL check runs first, in the same call (single server only).
+        ``marker``: this delivery's claim marker (``claim_marker()``); a message kept after its claim
+        is replayed with the marker it was claimed with, so that the replay owns the claim."""
         mode = "claim" if reply_json is None else "spec"
         keys: tuple[str, ...] = (self.keys.dedupe(openid, fp), self.keys.state(openid))
         args: tuple[Any, ...] = (mode, reply_json or "", self.dedupe_ttl, self._state_arg(new_state, state_changed),
-                                 self.state_ttl, claim_marker())
+                                 self.state_ttl, marker or claim_marker())
         if replay is not None:
-            kind, value = self._begin_checked((*keys, replay.key), (*args, replay.digest, replay.ttl))
+            kind, value = self._begin((*keys, replay.key), (*args, replay.digest, replay.ttl))
         else:
             kind, value = self._begin(keys, args)
         if kind == "state":

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 _UNSET: Any = object()
 
+# What a reply is, as far as the pipeline must know when Redis is away (``bot.wechat.pipeline``):
+EMERGENCY = "emergency"  # the emergency step with its number: always said at once
+LAW_ANSWER = "law"  # an answer from the knowledge base: said at once to a question asked outright
+
 
 @dataclass
 class Context:
@@ -35,6 +39,7 @@ class Context:
     counts: list[tuple[str, str, int]] = field(default_factory=list)
     speculative: bool = False
     effects: list[Callable[[], None]] = field(default_factory=list)
+    reply_kind: str = ""  # EMERGENCY, LAW_ANSWER or "" (anything else); set by the handler that answers
 
     @property
     def config(self) -> Config:
@@ -58,6 +63,7 @@ class Context:
     def discard(self) -> None:
         """Forget the state change, counts and effects (the handler failed half-way)."""
         self.new_state = _UNSET
+        self.reply_kind = ""
         self.counts.clear()
         self.effects.clear()
 

@@ -25,6 +25,7 @@ from bot.wechat import pipeline, protocol
 from redis.exceptions import RedisError
 
 from bot.errors import BadRequest, SignatureError
+from bot.store.replay import ReplayCheck
 from bot.wechat.message import Message
 from bot.wechat.replies import News, NoReply, Reply, Text
 
@@ -119,25 +120,29 @@ class Webhook:
         # Any Content-Type (form-encoded, text/plain, none), as WeChat-compatible servers take it:
         # the body decides; parse_xml refuses what is not XML.
         body = read_body(environ, self.max_body)
-        replays, check = self.services.replays, None
-        if replays.folded:  # checked within the pipeline's one Redis call
-            check = replays.check(args["timestamp"], args["nonce"], body)
-        else:
-            self._admit(args, body)
+        check = self._admit(args, body)
         fields, envelope = self._read(args, body)
         message = protocol.to_message(fields)
         reply = pipeline.process(self.services, message, fields, replay=check)
         return self._render(reply, message, envelope)
 
-    def _admit(self, args: dict[str, str], body: bytes) -> None:
-        """Refuse a signed URL reused with another body (``bot.store.replay`` says why)."""
+    def _admit(self, args: dict[str, str], body: bytes) -> ReplayCheck:
+        """Refuse a signed URL reused with another body (``bot.store.replay`` says why); the check the
+        pipeline runs within its Redis call (single server) or that was run here (cluster)."""
+        replays = self.services.replays
+        check = replays.check(args["timestamp"], args["nonce"], body)
+        if replays.host.conflicts(check.key, check.digest):  # seen here while Redis was away
+            raise SignatureError("signed URL reused with another body (this host's record)")
+        if check.folded:
+            return check
         try:
-            admitted = self.services.replays.admit(args["timestamp"], args["nonce"], body)
-        except RedisError:  # the pipeline tells the villager Redis is down; do not refuse for it
-            log.warning("replay check skipped: redis unreachable", extra={"path": PATH})
-            return
+            admitted = replays.admit(check)
+        except RedisError:
+            log.warning("redis unreachable: replay check against this host's record", extra={"path": PATH})
+            admitted = replays.host.admit(check.key, check.digest)
         if not admitted:
             raise SignatureError("signed URL reused with another body")
+        return check
 
     def _read(self, args: dict[str, str], body: bytes) -> tuple[dict[str, Any], protocol.Envelope]:
         data = protocol.parse_xml(body)
