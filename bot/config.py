@@ -133,6 +133,7 @@ class QueueConfig:
 @dataclass(frozen=True)
 class DisputesConfig:
     thread_window_hours: int = 48  # villager messages go to a ticket's thread this long after staff wrote
+    thread_ack_quiet_minutes: int = 30  # a message passed to staff is acknowledged at least this often
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,8 @@ def validate(config: Config) -> None:
             raise ConfigError(f"config key web.trusted_proxies: {proxy!r} is not an address or network") from None
     if config.bot.max_reports_per_day < 0:
         raise ConfigError("config key bot.max_reports_per_day must be 0 (no limit) or more")
+    if config.disputes.thread_ack_quiet_minutes < 1:
+        raise ConfigError("config key disputes.thread_ack_quiet_minutes must be 1 or more")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)

@@ -23,7 +23,7 @@ from bot.store.dedupe import Deduper
 from bot.store.keys import Keys
 from bot.store.replay import ReplayGuard
 from bot.store.state import ConversationStore
-from bot.texts import Texts
+from bot.texts import Texts, clock_times
 from bot.wechat.api import WeChatAPI
 from bot.wechat.inbound import spool_for
 
@@ -89,7 +89,8 @@ class Services:
 def load_texts(bot: BotConfig) -> Texts:
     """The wording (knowledge/replies), with the office's name, township, phone and address filled in."""
     return Texts.load(defaults={"name": bot.name, "township": bot.township, "office_phone": bot.office_phone,
-                                "office_address": bot.office_address, "office_hours": bot.office_hours})
+                                "office_address": bot.office_address, "office_hours": bot.office_hours,
+                                "times": clock_times(bot.office_hours)})
 
 
 def build_knowledge() -> Knowledge:

@@ -6,11 +6,22 @@ Each file is a flat table of ``key = "text"``; keys are unique across files. Tex
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from knowledge import KNOWLEDGE_DIR
+
+
+_CLOCK_SPAN = re.compile(r"(\d{1,2}[:：]\d{2})\s*[-—–~～至到]+\s*(\d{1,2}[:：]\d{2})")
+
+
+def clock_times(hours: str) -> str:
+    """The clock times of an office-hours text (「工作日北京时间10:00—14:00、16:00—19:30」 →
+    「10:00-14:00, 16:00-19:30」), for replies in another script; the text itself when it has none."""
+    spans = [f"{a}-{b}".replace("：", ":") for a, b in _CLOCK_SPAN.findall(hours)]
+    return ", ".join(spans) or hours
 
 
 class Texts:

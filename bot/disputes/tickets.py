@@ -101,6 +101,7 @@ class Ticket:
     visit_at: str = ""  # the latest scheduled visit, as staff typed it
     source: str = "text"  # text | voice (registered from an untranscribed voice)
     urgent: bool = False  # set from the intent layer (fraud, violence, danger...): shown first in the queue
+    language: str = ""  # the villager wrote in another script (bot.matching.scripts.LANGUAGES); "" = Chinese
     stream_id: str = ""
     rev: int = 0  # bumped by every change; updates compare-and-set on it
     spooled: bool = False  # not stored: True when Redis was down and the ticket waits in the spool
