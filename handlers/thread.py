@@ -20,6 +20,8 @@ import re
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.disputes.flow import normalize
+from bot.matching.scripts import LANGUAGES
+from handlers import scripts
 from bot.disputes.thread import media_of
 from bot.wechat.context import Context
 from bot.wechat.message import Message, TextMessage, said
@@ -30,12 +32,6 @@ if TYPE_CHECKING:
 
 EXIT_WORDS = frozenset({"退出", "退出对话", "结束", "不说了", "q", "Q"})
 ADD_WORDS = re.compile(r"^\s*(补充|我要补充|补充材料|补充情况|我还要说|还要说|我还有话说)\s*[。.!！]?\s*$")
-
-
-def is_urgent(message: Message, ctx: Context) -> bool:
-    """True when this message needs the emergency answer first (the intent layer's ``urgent``)."""
-    words = said(message)
-    return bool(words) and ctx.services.matcher.match(words).intent == "urgent"
 
 
 def text_message(message: Message, ctx: Context) -> HandlerResult:
@@ -57,11 +53,14 @@ def add(message: Message, ctx: Context) -> HandlerResult:
     ticket = open_tickets[0]
     ctx.count("thread", "add")
     ctx.set_state(flow="thread", ticket=ticket.id, by="villager")
+    thread, now = ctx.services.disputes.thread, ctx.now
+    ctx.after(lambda: thread.mark_confirmed(ticket.id, now))  # the prompt says where the words go
     return ctx.texts.get("thread_add_prompt", ticket=ticket.id)
 
 
 def step(message: Message, ctx: Context) -> HandlerResult:
-    """One message while the villager is in a ticket's thread."""
+    """One message while the villager is in a ticket's thread: it always joins the thread, and is
+    never met with silence (see ``reply_in_thread``)."""
     disputes = ctx.services.disputes
     state = ctx.state or {}
     words = normalize(said(message))
@@ -69,21 +68,67 @@ def step(message: Message, ctx: Context) -> HandlerResult:
         ctx.clear_state()
         ctx.count("thread", "exit")
         return ctx.texts.get("thread_left")
-    ticket = disputes.get(str(state.get("ticket", "")))
+    ticket = _ticket_of(ctx, state)
     if ticket is None or ticket.openid != ctx.openid or not _still_open(ctx, ticket, state):
         return _outside_thread(message, ctx)
+    if not state.get("ticket"):  # another script's consultation, made after the first reply
+        state = {**state, "ticket": ticket.id}
+        ctx.set_state(**state)
     text, media = content_of(message, ctx.now)
     disputes.villager_wrote(ticket.id, text, media)
     ctx.count("thread", message.type)
-    answer = _confirmation(ctx, ticket.id, state)
-    if words and is_urgent(message, ctx):
-        from handlers import text as text_handler
+    return reply_in_thread(message, ctx, ticket, state, words)
 
+
+def reply_in_thread(message: Message, ctx: Context, ticket: Ticket, state: dict[str, Any], words: str) -> HandlerResult:
+    """What the villager hears after a message joined the thread:
+    - an emergency: the emergency answer first (the intent layer's ``urgent``);
+    - status words or the ticket's own number: the ticket's status;
+    - a new legal question the matcher answers directly with confidence: that answer (noted in the
+      thread for staff); the thread resumes after it (``answered`` flow's ``resume``);
+    - else the acknowledgement, once per staff message and once per quiet period at least."""
+    from handlers import status
+    from handlers import text as text_handler
+
+    found = scripts.found_in(words) if words else None
+    match = ctx.services.matcher.match(said(message)) if words and found is None else None
+    if match is not None and match.intent == "urgent":
         before = ctx.new_state
         urgent = text_handler.answer(message, ctx, words)
         ctx.new_state = before  # the emergency answer does not end the thread
+        answer = _acknowledgement(ctx, ticket.id, state)
         return "\n\n".join(part for part in (urgent if isinstance(urgent, str) else "", answer) if part) or urgent
-    return answer
+    if match is not None and (match.intent == "status" or _own_number(words, ticket.id)):
+        ctx.count("thread", "status")
+        asked = match.ticket_id if match.ticket_id and match.ticket_id != ticket.id else None
+        reply = status.lookup(message, ctx, asked) if asked else status.describe(ctx, ticket)
+        return _noted(ctx, ticket.id, str(reply), state)
+    if match is not None and match.intent == "faq" and match.topic and not match.ambiguous:
+        ctx.count("thread", "answered")
+        reply = text_handler.topic_answer(ctx, match.topic, words)
+        title = ctx.services.kb.topics[match.topic].title
+        ctx.services.disputes.bot_wrote(ticket.id, ctx.texts.get("thread_answered_note", topic=title, answer=reply))
+        if isinstance(ctx.new_state, dict):  # 「详细」「法条」 may follow; then the thread resumes
+            ctx.set_state(**ctx.new_state, resume=state)
+        return reply
+    return _acknowledgement(ctx, ticket.id, state)
+
+
+def _own_number(words: str, ticket_id: str) -> bool:
+    """「JF20261208-0003」, 「jf20261208-0003」, 「0003」 or 「3」 alone: the ticket's own number."""
+    from handlers import status
+
+    plain = words.upper().replace(" ", "")
+    return plain == ticket_id or (plain.isdigit() and len(plain) <= 12 and status.same_number(ticket_id, plain))
+
+
+def _ticket_of(ctx: Context, state: dict[str, Any]) -> Ticket | None:
+    """The thread's ticket; for another script's consultation not yet named, the open consultation."""
+    if state.get("ticket"):
+        return ctx.services.disputes.get(str(state["ticket"]))
+    if state.get("language"):
+        return scripts.open_consultation(ctx.services, ctx.openid)
+    return None
 
 
 def _still_open(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> bool:
@@ -92,18 +137,29 @@ def _still_open(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> bool:
     return bool(ctx.services.disputes.open_thread_for(ticket, ctx.now))
 
 
-def _confirmation(ctx: Context, ticket_id: str, state: dict[str, Any]) -> str:
-    """「已转给…」 once after each staff message (the 「补充」 prompt already said it)."""
-    if state.get("by") == "villager":
-        return ""
+def _noted(ctx: Context, ticket_id: str, reply: str, state: dict[str, Any]) -> str:
+    """A reply the bot gave inside the thread, written to it so staff see it; the acknowledgement
+    follows when it is due."""
+    ctx.services.disputes.bot_wrote(ticket_id, reply)
+    return "\n\n".join(part for part in (reply, _acknowledgement(ctx, ticket_id, state)) if part)
+
+
+def _acknowledgement(ctx: Context, ticket_id: str, state: dict[str, Any]) -> str:
+    """「已转给…」 (in the villager's script too, for another script's consultation) when none was
+    said since the last staff message or within ``[disputes] thread_ack_quiet_minutes``: a burst of
+    messages is acknowledged once, and no message meets silence."""
     thread = ctx.services.disputes.thread
     meta = thread.meta(ticket_id)
-    if meta.get("confirmed_at", 0.0) >= meta.get("last_staff_at", 0.0):
+    confirmed = meta.get("confirmed_at", 0.0)
+    quiet = ctx.config.disputes.thread_ack_quiet_minutes * 60
+    if confirmed >= meta.get("last_staff_at", 0.0) and ctx.now - confirmed < quiet:
         return ""
     thread.mark_confirmed(ticket_id, ctx.now)
-    confirmation = str(ctx.texts.get("thread_confirm", ticket=ticket_id))
-    ctx.services.disputes.bot_wrote(ticket_id, confirmation)
-    return confirmation
+    acknowledgement = str(ctx.texts.get("thread_confirm", ticket=ticket_id))
+    if state.get("language") in LANGUAGES:
+        acknowledgement = scripts.reply_text(ctx.texts, str(state["language"]))
+    ctx.services.disputes.bot_wrote(ticket_id, acknowledgement)
+    return acknowledgement
 
 
 def content_of(message: Message, now: float) -> tuple[str, dict[str, Any] | None]:
