@@ -6,12 +6,17 @@ A villager enters the thread of a ticket in two ways:
   ticket is open and the last staff message is within that window;
 - they wrote 「补充」 / 「我还要说」 with a ticket open (``by: "villager"``, for ``bot.state_ttl``).
 
-Text, voice (with its transcript), photos, locations, links and videos all join the thread. The bot
-confirms once per staff message (「已转给…」); 「退出」 leaves. Outside the window, or once the ticket
-is closed, the message is handled as if there were no thread.
+- a consultation was handed to a person (「转人工」, ``handlers/consult.py``) or a message in another
+  script was queued as one (``handlers/scripts.py``, the state names the language): ``by: "villager"``.
 
-Urgent messages: when the intent layer says a message is an emergency, it is answered by the text
-handler (its emergency step, first line) and still goes to the thread.
+Text, voice (with its transcript), photos, locations, links and videos all join the thread, and no
+message meets silence (``reply_in_thread``): an emergency is answered first (the text handler's
+emergency step, first line); status words (「查询」, 「俺那事办得咋样了」) and the ticket's own number
+get the ticket's status; a new legal question the matcher answers directly and confidently is
+answered (and the answer noted in the thread for staff); anything else gets 「已转给…」 once after each
+staff message and again once ``[disputes] thread_ack_quiet_minutes`` have passed since the last one
+(a burst gets one). 「退出」 leaves. Outside the window, or once the ticket is closed, the message is
+handled as if there were no thread.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.disputes.flow import normalize
+from bot.matching.kb import MAX_REPLY_BYTES
 from bot.matching.scripts import LANGUAGES
 from handlers import scripts
 from bot.disputes.thread import media_of
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
     from bot.disputes.tickets import Ticket
 
 EXIT_WORDS = frozenset({"退出", "退出对话", "结束", "不说了", "q", "Q"})
+MIN_NUMBER_DIGITS = 4  # 「0003」 is a ticket's number; 「3」 inside a thread may be an answer to staff
 ADD_WORDS = re.compile(r"^\s*(补充|我要补充|补充材料|补充情况|我还要说|还要说|我还有话说)\s*[。.!！]?\s*$")
 
 
@@ -110,16 +117,18 @@ def reply_in_thread(message: Message, ctx: Context, ticket: Ticket, state: dict[
         ctx.services.disputes.bot_wrote(ticket.id, ctx.texts.get("thread_answered_note", topic=title, answer=reply))
         if isinstance(ctx.new_state, dict):  # 「详细」「法条」 may follow; then the thread resumes
             ctx.set_state(**ctx.new_state, resume=state)
-        return reply
+        return _with_acknowledgement(ctx, ticket.id, reply, state)
     return _acknowledgement(ctx, ticket.id, state)
 
 
 def _own_number(words: str, ticket_id: str) -> bool:
-    """「JF20261208-0003」, 「jf20261208-0003」, 「0003」 or 「3」 alone: the ticket's own number."""
+    """「JF20261208-0003」 (any case) or its tail 「0003」 / 「202612080003」 alone: the ticket's own number.
+    A short number (「3」) inside a conversation with staff is more likely an answer to them."""
     from handlers import status
 
     plain = words.upper().replace(" ", "")
-    return plain == ticket_id or (plain.isdigit() and len(plain) <= 12 and status.same_number(ticket_id, plain))
+    return plain == ticket_id or (
+        plain.isdigit() and MIN_NUMBER_DIGITS <= len(plain) <= 12 and status.same_number(ticket_id, plain))
 
 
 def _ticket_of(ctx: Context, state: dict[str, Any]) -> Ticket | None:
@@ -141,25 +150,39 @@ def _noted(ctx: Context, ticket_id: str, reply: str, state: dict[str, Any]) -> s
     """A reply the bot gave inside the thread, written to it so staff see it; the acknowledgement
     follows when it is due."""
     ctx.services.disputes.bot_wrote(ticket_id, reply)
-    return "\n\n".join(part for part in (reply, _acknowledgement(ctx, ticket_id, state)) if part)
+    return _with_acknowledgement(ctx, ticket_id, reply, state)
+
+
+def _with_acknowledgement(ctx: Context, ticket_id: str, reply: str, state: dict[str, Any]) -> str:
+    """``reply`` and, when due and both fit one WeChat reply, the acknowledgement after it."""
+    acknowledgement = _acknowledgement_text(ctx, ticket_id, state)
+    if not _acknowledgement_due(ctx, ticket_id):
+        return reply
+    if reply and len(f"{reply}\n\n{acknowledgement}".encode()) > MAX_REPLY_BYTES:
+        return reply  # said with the next message instead
+    ctx.services.disputes.thread.mark_confirmed(ticket_id, ctx.now)
+    ctx.services.disputes.bot_wrote(ticket_id, acknowledgement)
+    return f"{reply}\n\n{acknowledgement}" if reply else acknowledgement
 
 
 def _acknowledgement(ctx: Context, ticket_id: str, state: dict[str, Any]) -> str:
-    """「已转给…」 (in the villager's script too, for another script's consultation) when none was
-    said since the last staff message or within ``[disputes] thread_ack_quiet_minutes``: a burst of
-    messages is acknowledged once, and no message meets silence."""
-    thread = ctx.services.disputes.thread
-    meta = thread.meta(ticket_id)
+    return _with_acknowledgement(ctx, ticket_id, "", state)
+
+
+def _acknowledgement_due(ctx: Context, ticket_id: str) -> bool:
+    """None said since the last staff message, or none within ``[disputes] thread_ack_quiet_minutes``:
+    a burst of messages is acknowledged once, and no message meets silence."""
+    meta = ctx.services.disputes.thread.meta(ticket_id)
     confirmed = meta.get("confirmed_at", 0.0)
     quiet = ctx.config.disputes.thread_ack_quiet_minutes * 60
-    if confirmed >= meta.get("last_staff_at", 0.0) and ctx.now - confirmed < quiet:
-        return ""
-    thread.mark_confirmed(ticket_id, ctx.now)
-    acknowledgement = str(ctx.texts.get("thread_confirm", ticket=ticket_id))
+    return confirmed < meta.get("last_staff_at", 0.0) or ctx.now - confirmed >= quiet
+
+
+def _acknowledgement_text(ctx: Context, ticket_id: str, state: dict[str, Any]) -> str:
+    """「已转给…」, or for another script's consultation the reply in Chinese and the villager's script."""
     if state.get("language") in LANGUAGES:
-        acknowledgement = scripts.reply_text(ctx.texts, str(state["language"]))
-    ctx.services.disputes.bot_wrote(ticket_id, acknowledgement)
-    return acknowledgement
+        return scripts.reply_text(ctx.texts, str(state["language"]))
+    return str(ctx.texts.get("thread_confirm", ticket=ticket_id))
 
 
 def content_of(message: Message, now: float) -> tuple[str, dict[str, Any] | None]:
