@@ -81,6 +81,8 @@ def step(message: Message, ctx: Context) -> HandlerResult:
     if not state.get("ticket"):  # another script's consultation, made after the first reply
         state = {**state, "ticket": ticket.id}
         ctx.set_state(**state)
+    if ticket.language and not state.get("language"):  # staff wrote to a villager of another script
+        state = {**state, "language": ticket.language}
     text, media = content_of(message, ctx.now)
     disputes.villager_wrote(ticket.id, text, media)
     ctx.count("thread", message.type)

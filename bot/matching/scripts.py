@@ -35,7 +35,7 @@ KAZAKH_CYRILLIC_LETTERS = frozenset("әғқңөұүһі")
 KAZAKH_LATIN_LETTERS = frozenset("äğñöūüış")
 
 MIN_LETTERS = 3  # fewer letters of another script say nothing ('ok', a lone 'a')
-MIN_PINYIN_WORDS = 2  # one word ('wifi', 'hao') is too little to call pinyin
+MIN_PINYIN_WORDS = 3  # fewer ("wifi", "ni hao") are too little to call pinyin and queue for a person
 PINYIN_SHARE = 0.8  # of the Latin words that must split into pinyin syllables
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
