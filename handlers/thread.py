@@ -100,6 +100,8 @@ def reply_in_thread(message: Message, ctx: Context, ticket: Ticket, state: dict[
     from handlers import text as text_handler
 
     found = scripts.found_in(words) if words else None
+    if found is not None and not state.get("language"):  # acknowledged in the script it came in
+        state = {**state, "language": found.language}
     match = ctx.services.matcher.match(said(message)) if words and found is None else None
     if match is not None and match.intent == "urgent":
         before = ctx.new_state

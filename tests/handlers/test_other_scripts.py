@@ -84,3 +84,18 @@ def test_chinese_with_latin_letters_or_emoji_is_still_a_chinese_question(village
     v.say("👍👍")
     v.say("WiFi")
     assert services.disputes.for_villager(v.openid) == []
+
+
+def test_uyghur_inside_a_chinese_reports_thread_joins_it_and_is_acknowledged_in_uyghur(
+        villager: Any, services: Any, standin: Any) -> None:
+    from tests.handlers.test_status import report
+
+    v = villager()
+    report(v)
+    (ticket,) = services.disputes.for_villager(v.openid)
+    standin.state.user_message(v.openid)
+    services.disputes.reply(ticket.id, "调解员王五", "收到，明天去看看")
+    reply = v.say(UYGHUR_MORE)
+    assert "维吾尔文" in _first_line(reply) and "ئۇچۇرىڭىزنى" in reply.content
+    assert services.disputes.thread.entries(ticket.id)[-2]["text"] == UYGHUR_MORE
+    assert len(services.disputes.for_villager(v.openid)) == 1  # no second ticket: it joined the thread
