@@ -22,7 +22,7 @@ KAZAKH_CYRILLIC = ["Қожайын үш айлық жалақымды төлем
 PINYIN = ["laoban san ge yue bu gei wo gongqian zenme ban", "wo jia de tudi bei linju zhan le",
           "Nǐ hǎo, wǒ xiǎng wèn lihun de shi"]
 CHINESE_OR_NOTHING = ["WiFi密码忘了怎么办", "12345", "ok", "OK👍", "😀😀😀", "我的手机号是139 1234 5678", "ni hao",
-                      "老板欠我3000元 APP上显示已付", "hello my friend", "Привет, как дела", "  ", "？？？", "shi"]
+                      "老板欠我3000元 APP上显示已付", "hello my friend", "haha haha haha", "a ha ha ha", "Привет, как дела", "  ", "？？？", "shi"]
 
 
 @pytest.mark.parametrize("text", UYGHUR)

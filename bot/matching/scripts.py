@@ -10,7 +10,7 @@ the bot hands such a message to a person (``handlers/scripts.py``). The rules, o
   high hamza ٴ and the hamza-joined vowels ٵ ٶ ٷ ٸ); neither: Arabic script, language undecided.
 - Cyrillic with a Kazakh letter (ә ғ қ ң ө ұ ү һ і): Kazakh.
 - Latin with a Kazakh letter of the 2021 alphabet (ä ğ ñ ö ū ü ı ş): Kazakh; else pinyin when at
-  least ``MIN_PINYIN_WORDS`` words and nearly all of them split into pinyin syllables.
+  least ``MIN_PINYIN_WORDS`` different words and nearly all of them split into pinyin syllables.
 - Anything else (English, Russian, a lone 'ok'): None, the message is read as usual.
 """
 
@@ -85,7 +85,7 @@ def is_pinyin(text: str) -> bool:
     """Whether the Latin words of ``text`` read as pinyin (tone marks and tone digits allowed)."""
     plain = "".join(ch for ch in unicodedata.normalize("NFD", text.lower()) if unicodedata.category(ch) != "Mn")
     words = [w.replace("ü", "v") for w in _WORD.findall(plain) if w.isascii() or "ü" in w]
-    if len(words) < MIN_PINYIN_WORDS:
+    if len(set(words)) < MIN_PINYIN_WORDS:  # 「haha haha haha」 is laughter, not a question
         return False
     return sum(1 for w in words if syllables(w)) >= PINYIN_SHARE * len(words)
 
