@@ -70,3 +70,18 @@ def test_pinyin_words_split_into_syllables_and_english_words_do_not() -> None:
 def test_office_hours_as_clock_times_for_replies_in_another_script() -> None:
     assert clock_times("工作日北京时间10:00—14:00、16:00—19:30") == "10:00-14:00, 16:00-19:30"
     assert clock_times("周一至周五上午") == "周一至周五上午"
+
+
+@pytest.mark.parametrize("language", scripts.LANGUAGES)
+def test_every_languages_reply_names_it_and_fits_one_wechat_reply(language: str) -> None:
+    from bot.config import BotConfig
+    from bot.matching.kb import MAX_REPLY_BYTES
+    from bot.services import load_texts
+    from handlers.scripts import reply_text
+
+    bot = BotConfig()
+    reply = reply_text(load_texts(bot), language)
+    first = reply.splitlines()[0]
+    assert bot.office_phone in first and "110" in first and "工作人员" in first
+    assert len(reply.encode()) <= MAX_REPLY_BYTES
+    assert len(reply.split("\n\n")) == (3 if language == scripts.ARABIC else 2)  # Chinese, then their script
