@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from bot.disputes.flow import normalize
 from bot.matching.kb import MAX_REPLY_BYTES
 from bot.matching.scripts import LANGUAGES
-from handlers import scripts
+from handlers import answers, scripts
 from bot.disputes.thread import media_of
 from bot.wechat.context import Context
 from bot.wechat.message import Message, TextMessage, said
@@ -81,6 +81,9 @@ def step(message: Message, ctx: Context) -> HandlerResult:
     if not state.get("ticket"):  # another script's consultation, made after the first reply
         state = {**state, "ticket": ticket.id}
         ctx.set_state(**state)
+    answered = state.get("answered")
+    if isinstance(answered, dict) and words in answers.DETAIL | answers.LAWS:
+        return _answer_choice(message, ctx, answered)  # ...and 「详细」「法条」 of that answer still work
     if ticket.language and not state.get("language"):  # staff wrote to a villager of another script
         state = {**state, "language": ticket.language}
     text, media = content_of(message, ctx.now)
@@ -94,7 +97,7 @@ def reply_in_thread(message: Message, ctx: Context, ticket: Ticket, state: dict[
     - an emergency: the emergency answer first (the intent layer's ``urgent``);
     - status words or the ticket's own number: the ticket's status;
     - a new legal question the matcher answers directly with confidence: that answer (noted in the
-      thread for staff); the thread resumes after it (``answered`` flow's ``resume``);
+      thread for staff); the thread goes on, and 「详细」 / 「法条」 of that answer still work;
     - else the acknowledgement, once per staff message and once per quiet period at least."""
     from handlers import status
     from handlers import text as text_handler
@@ -116,13 +119,36 @@ def reply_in_thread(message: Message, ctx: Context, ticket: Ticket, state: dict[
         return _noted(ctx, ticket.id, str(reply), state)
     if match is not None and match.intent == "faq" and match.topic and not match.ambiguous:
         ctx.count("thread", "answered")
+        before = ctx.new_state
         reply = text_handler.topic_answer(ctx, match.topic, words)
+        answered = ctx.new_state if isinstance(ctx.new_state, dict) else {}
+        ctx.new_state = before  # the villager stays in the thread...
+        _keep_thread(ctx, ticket, {**state, "answered": {k: answered.get(k, "") for k in ("topic", "point")}})
         title = ctx.services.kb.topics[match.topic].title
         ctx.services.disputes.bot_wrote(ticket.id, ctx.texts.get("thread_answered_note", topic=title, answer=reply))
-        if isinstance(ctx.new_state, dict):  # 「详细」「法条」 may follow; then the thread resumes
-            ctx.set_state(**ctx.new_state, resume=state)
         return _with_acknowledgement(ctx, ticket.id, reply, state)
     return _acknowledgement(ctx, ticket.id, state)
+
+
+def _keep_thread(ctx: Context, ticket: Ticket, state: dict[str, Any]) -> None:
+    """Keep ``state`` as the conversation for what is left of the thread (staff's window, or the
+    conversation's own lifetime for 「补充」 and consultations), once the reply is committed."""
+    ttl = ctx.config.bot.state_ttl
+    if state.get("by") != "villager":
+        last_staff = ctx.services.disputes.thread.meta(ticket.id).get("last_staff_at", ctx.now)
+        ttl = max(1, int(ctx.services.disputes.thread_window - (ctx.now - last_staff)))
+    conversations, openid = ctx.services.conversations, ctx.openid
+    ctx.after(lambda: conversations.set(openid, state, ttl=ttl))
+
+
+def _answer_choice(message: Message, ctx: Context, answered: dict[str, Any]) -> HandlerResult:
+    """「详细」 / 「法条」 after an answer given inside the thread (``handlers/answers.py``); the thread goes on."""
+    before, thread_state = ctx.new_state, ctx.state
+    ctx.state = {"flow": answers.FLOW, **answered}
+    try:
+        return answers.follow_up(message, ctx)
+    finally:
+        ctx.state, ctx.new_state = thread_state, before
 
 
 def _own_number(words: str, ticket_id: str) -> bool:

@@ -152,10 +152,15 @@ def test_a_new_legal_question_in_the_thread_is_answered_noted_for_staff_and_the_
     assert note["from"] == "bot" and "【自动回答】" in note["text"] and "彩礼" in note["text"]
     assert told["from"] == "bot" and CONFIRM in told["text"]
     assert "彩礼" in v.say("详细").content  # the answer's choices still work
-    assert v.say("路的照片我下午拍").kind == "none"  # ...and then the thread takes the words again
+    assert v.say("法条").content.startswith("法律原文（彩礼")
+    assert v.say("路的照片我下午拍").kind == "none"  # ...and the thread takes the words again
+    assert v.say("拍了两张").kind == "none"
+    state = services.conversations.get(v.openid)
+    assert (state["flow"], state["ticket"]) == ("thread", ticket.id)
+    assert services.redis.ttl(services.keys.state(v.openid)) > 47 * 3600  # staff's window, not 30 minutes
     thread = services.disputes.thread.entries(ticket.id)
     assert [e["text"] for e in thread if e["from"] == "villager"] == [
-        "对了 俺还想问问 订婚彩礼能要回来不", "路的照片我下午拍"]
+        "对了 俺还想问问 订婚彩礼能要回来不", "路的照片我下午拍", "拍了两张"]
 
 
 def test_a_burst_is_acknowledged_once_and_again_after_a_quiet_period(villager: Any, services: Any,
