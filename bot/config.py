@@ -139,6 +139,7 @@ class DisputesConfig:
     thread_window_hours: int = 48  # villager messages go to a ticket's thread this long after staff wrote
     urgent_episode_hours: int = 6  # danger messages of one villager this close together are one urgent item
     urgent_response_hours: int = 2  # an urgent item's promised response time (not the ordinary 48 hours)
+    thread_ack_quiet_minutes: int = 30  # a message passed to staff is acknowledged at least this often
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,8 @@ def validate(config: Config) -> None:
         if getattr(config.disputes, key) < 1:
             raise ConfigError(f"config key disputes.{key} must be 1 or more, got {getattr(config.disputes, key)}")
     _validate_office_hours(config.bot)
+    if config.disputes.thread_ack_quiet_minutes < 1:
+        raise ConfigError("config key disputes.thread_ack_quiet_minutes must be 1 or more")
     if not config.bot.villages:
         raise ConfigError("config key bot.villages must list at least one village")
     _validate_serve(config.serve)

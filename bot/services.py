@@ -96,7 +96,8 @@ class Services:
 def load_texts(bot: BotConfig) -> Texts:
     """The wording (knowledge/replies), with the office's name, township, phone and address filled in."""
     return Texts.load(defaults={"name": bot.name, "township": bot.township, "office_phone": bot.office_phone,
-                                "office_address": bot.office_address, "office_hours": OfficeHours.from_config(bot).spoken()})
+                                "office_address": bot.office_address, "office_hours": OfficeHours.from_config(bot).spoken(),
+                                "times": ", ".join(bot.office_periods)})
 
 
 def build_knowledge() -> Knowledge:

@@ -65,6 +65,7 @@ def hand_over(ctx: Context, question: str, offer_id: str) -> HandlerResult:
     if not disputes.thread.entries(ticket.id):
         disputes.villager_wrote(ticket.id, question)
     ctx.count("consult", "handed_over")
+    disputes.thread.mark_confirmed(ticket.id, ctx.now)  # the reply says where the words go
     ctx.set_state(flow="thread", ticket=ticket.id, by="villager")
     return ctx.texts.get("consult_started", ticket=ticket.id)
 

@@ -21,7 +21,7 @@ MAX_LISTED = 5
 _TAIL_DIGITS = re.compile(r"(?<!\d)(\d{1,6})(?!\d)")
 
 
-def _same_number(ticket_id: str, digits: str) -> bool:
+def same_number(ticket_id: str, digits: str) -> bool:
     """「0007」 or 「7」 is JF20261124-0007's number; 「11240007」 its tail."""
     number = ticket_id.rsplit("-", 1)[-1]
     return int(number) == int(digits) or (len(digits) >= 5 and ticket_id.replace("-", "").endswith(digits))
@@ -49,7 +49,7 @@ def lookup(message: Message, ctx: Context, ticket_id: str | None = None) -> Hand
     if not ticket_id:
         typed = _TAIL_DIGITS.search(said_text(message))
         if typed:  # 「查询0007」, 「7号」: the number of one of the villager's own tickets
-            own = [t for t in disputes.for_villager(ctx.openid) if _same_number(t.id, typed.group(1))]
+            own = [t for t in disputes.for_villager(ctx.openid) if same_number(t.id, typed.group(1))]
             if len(own) == 1:
                 return describe(ctx, own[0])
     if ticket_id:

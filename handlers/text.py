@@ -7,7 +7,7 @@ import re
 from bot.disputes.flow import normalize as choice_text
 from bot.logs import mask
 from bot.matching.matcher import Match
-from handlers import answers, consult, dispute, status, urgent
+from handlers import answers, consult, dispute, scripts, status, urgent
 from bot.wechat.context import Context
 from bot.wechat.message import Message, TextMessage
 from bot.wechat.replies import HandlerResult
@@ -23,7 +23,11 @@ def handle(message: TextMessage, ctx: Context) -> HandlerResult:
 
 def answer(message: Message, ctx: Context, content: str) -> HandlerResult:
     """Answer free text (typed, or a voice transcript) as the matcher understands it: the intent's
-    handler in the routing table (``handlers.ROUTES.intents``) answers."""
+    handler in the routing table (``handlers.ROUTES.intents``) answers. A message in another script
+    (Uyghur, Kazakh, pinyin) goes to a person (``handlers/scripts.py``)."""
+    found = scripts.found_in(content)
+    if found is not None:
+        return scripts.handle(message, ctx, content, found)
     if WEEKLY_WORDS.match(content):
         from handlers import clicks
 

@@ -32,9 +32,11 @@ def test_the_example_file_documents_every_key_with_its_default() -> None:
 def test_secrets_come_from_the_environment() -> None:
     cfg = config_mod.load(EXAMPLE_CONFIG, environ={
         "WECHAT_TOKEN": "envtoken1", "WECHAT_APPSECRET": "s3cret", "SECRET_KEY": "k",
-        "PUFABOT_SERVE__WORKERS": "6", "PUFABOT_WEB__DEV_MODE": "true"})
+        "PUFABOT_SERVE__WORKERS": "6", "PUFABOT_WEB__DEV_MODE": "true",
+        "PUFABOT_DISPUTES__THREAD_ACK_QUIET_MINUTES": "45"})
     assert (cfg.wechat.token, cfg.wechat.appsecret, cfg.web.secret_key) == ("envtoken1", "s3cret", "k")
     assert cfg.serve.workers == 6 and cfg.web.dev_mode is True
+    assert cfg.disputes.thread_ack_quiet_minutes == 45
 
 
 def test_the_work_group_robots_come_from_the_environment() -> None:
@@ -67,6 +69,7 @@ def test_pufabot_config_names_the_file(tmp_path: Path) -> None:
     ('[serve]\nworkers = 0\n', "serve.workers"),
     ('[serve]\nthreads = -1\n', "serve.threads"),
     ('[serve]\nport = 70000\n', "serve.port"),
+    ('[disputes]\nthread_ack_quiet_minutes = 0\n', "disputes.thread_ack_quiet_minutes"),
     ('[[menu.button]]\nname = "咨询"\nkey = "MENU ASK"\n', "menu.button[0].key"),
     ('[[menu.button]]\nname = "咨询"\ntype = "miniprogram"\nkey = "X"\n', "menu.button[0].type"),
     ('[[menu.button]]\nname = "更多"\n[[menu.button.sub_button]]\nname = "联系"\n', "menu.button[0].sub_button[0].key"),

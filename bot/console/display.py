@@ -67,6 +67,12 @@ def kind_name(kind: str, texts: Texts) -> str:
     return kind
 
 
+def language_name(language: str, texts: Texts) -> str:
+    """The Chinese name of a language another script was detected as (``script_name_<code>``)."""
+    key = f"script_name_{language.replace('-', '_')}"
+    return str(texts.get(key)) if texts is not None and key in texts else language
+
+
 def history_name(what: str) -> str:
     return HISTORY_NAMES.get(what, what)
 

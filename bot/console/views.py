@@ -299,6 +299,11 @@ def _kind_name(kind: str) -> str:
     return display.kind_name(kind, services().texts)
 
 
+@bp.app_template_filter("language_name")
+def _language_name(language: str) -> str:
+    return display.language_name(language, services().texts)
+
+
 @bp.app_template_global("voices_play")
 def _voices_play() -> bool:
     """Whether this server can turn voices into something the browser plays (ffmpeg is installed)."""

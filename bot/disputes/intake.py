@@ -29,6 +29,7 @@ PHONE = re.compile(r"^1[3-9]\d{9}$")
 URGENT_KIND = re.compile(r"^[a-z-]{1,20}$")
 MAX_DESCRIPTION = 4000
 MAX_ATTACHMENTS = 30
+MAX_LANGUAGE_CHARS = 16  # a language code (bot.matching.scripts.LANGUAGES)
 # Errors that mean "Redis cannot take the report right now" (as opposed to a bug): it is spooled.
 # OutOfMemoryError: with maxmemory-policy noeviction a full Redis refuses writes.
 UNAVAILABLE = (rx.ConnectionError, rx.TimeoutError, rx.BusyLoadingError, rx.ReadOnlyError,
@@ -58,6 +59,7 @@ def ticket_from_draft(ticket_id: str, openid: str, draft: dict[str, Any], create
         created_at=created_at, updated_at=created_at, due_at=created_at + response_hours * 3600,
         source=str(draft.get("source") or "text"), urgent=bool(draft.get("urgent")),
         urgent_kind=urgent_kind if URGENT_KIND.match(urgent_kind) else "",
+        language=str(draft.get("language") or "")[:MAX_LANGUAGE_CHARS],
     )
 
 

@@ -103,6 +103,7 @@ class Ticket:
     source: str = "text"  # text | voice (registered from an untranscribed voice)
     urgent: bool = False  # set from the intent layer (fraud, violence, danger...): shown first in the queue
     urgent_kind: str = ""  # the emergency the bot answered (violence-now, self-harm...), for an urgent item
+    language: str = ""  # the villager wrote in another script (bot.matching.scripts.LANGUAGES); "" = Chinese
     stream_id: str = ""
     rev: int = 0  # bumped by every change; updates compare-and-set on it
     spooled: bool = False  # not stored: True when Redis was down and the ticket waits in the spool

@@ -107,3 +107,93 @@ def test_add_opens_the_thread_without_staff_writing_first(villager: Any, service
     assert [(e["from"], e["text"]) for e in thread] == [("villager", "他家还砍了我两棵树"), ("villager", "")]
     assert thread[1]["media"]["media_id"] == "MEDIA_TREE"
     assert "已退出" in v.say("退出").content
+
+
+def _ticket_with_visit_notice(v: wire.Villager, services: Any, standin: Any) -> Any:
+    """Staff only scheduled a visit: the automatic notice opens the thread as any staff message does."""
+    report(v)
+    (ticket,) = services.disputes.for_villager(v.openid)
+    standin.state.user_message(v.openid)
+    services.disputes.claim(ticket.id, "调解员王五")
+    services.disputes.schedule_visit(ticket.id, "调解员王五", "2026-12-09 10:00")
+    return ticket
+
+
+def _quiet_period_passes(services: Any, ticket_id: str) -> None:
+    """Move the last acknowledgement back beyond [disputes] thread_ack_quiet_minutes."""
+    quiet = services.config.disputes.thread_ack_quiet_minutes * 60
+    services.disputes.thread.mark_confirmed(ticket_id, services.disputes.clock() - quiet - 60)
+
+
+def test_status_words_and_the_tickets_own_number_get_the_status_inside_the_thread(
+        villager: Any, services: Any, standin: Any) -> None:
+    v = villager()
+    ticket = _ticket_with_visit_notice(v, services, standin)
+    number = ticket.id.rsplit("-", 1)[-1]  # 「0001」, as the status list shows it
+    replies = [v.say(words).content for words in ("查询", "俺那事办得咋样了", ticket.id.lower(), number)]
+    for reply in replies:
+        assert f"编号：{ticket.id}" in reply and "进度：" in reply, reply
+    assert CONFIRM in replies[0] and not any(CONFIRM in reply for reply in replies[1:])  # told once
+    thread = services.disputes.thread.entries(ticket.id)
+    asked = [e["text"] for e in thread if e["from"] == "villager"]
+    assert asked == ["查询", "俺那事办得咋样了", ticket.id.lower(), number]  # staff see what was asked
+    assert sum(1 for e in thread if e["from"] == "bot" and f"编号：{ticket.id}" in e["text"]) == 4
+    assert v.say("好的 我明天在家").kind == "none"  # the same burst: acknowledged already
+
+
+def test_a_new_legal_question_in_the_thread_is_answered_noted_for_staff_and_the_thread_goes_on(
+        villager: Any, services: Any, standin: Any) -> None:
+    v = villager()
+    ticket = _ticket_with_staff_reply(v, services, standin)
+    answer = v.say("对了 俺还想问问 订婚彩礼能要回来不").content
+    assert "彩礼" in answer and "详细" in answer  # the knowledge base's answer, not silence
+    assert answer.index("彩礼") < answer.index(CONFIRM)  # the answer first, then where the words went
+    note, told = services.disputes.thread.entries(ticket.id)[-2:]
+    assert note["from"] == "bot" and "【自动回答】" in note["text"] and "彩礼" in note["text"]
+    assert told["from"] == "bot" and CONFIRM in told["text"]
+    assert "彩礼" in v.say("详细").content  # the answer's choices still work
+    assert v.say("法条").content.startswith("法律原文（彩礼")
+    assert v.say("路的照片我下午拍").kind == "none"  # ...and the thread takes the words again
+    assert v.say("拍了两张").kind == "none"
+    state = services.conversations.get(v.openid)
+    assert (state["flow"], state["ticket"]) == ("thread", ticket.id)
+    assert services.redis.ttl(services.keys.state(v.openid)) > 47 * 3600  # staff's window, not 30 minutes
+    thread = services.disputes.thread.entries(ticket.id)
+    assert [e["text"] for e in thread if e["from"] == "villager"] == [
+        "对了 俺还想问问 订婚彩礼能要回来不", "路的照片我下午拍", "拍了两张"]
+
+
+def test_a_burst_is_acknowledged_once_and_again_after_a_quiet_period(villager: Any, services: Any,
+                                                                    standin: Any) -> None:
+    v = villager()
+    ticket = _ticket_with_staff_reply(v, services, standin)
+    assert CONFIRM in v.say("路是上个月堵的").content
+    assert v.say("他家还放了一堆砖").kind == "none"  # same burst: no second acknowledgement
+    _quiet_period_passes(services, ticket.id)
+    assert CONFIRM in v.say("今天还是堵着").content  # a quiet period later: told again
+    assert v.say("麻烦快点").kind == "none"
+    assert len([e for e in services.disputes.thread.entries(ticket.id) if e["from"] == "villager"]) == 4
+
+
+def test_the_consultation_thread_is_never_silent_after_hand_over(villager: Any, services: Any) -> None:
+    v = villager()
+    v.say("我注册的商标被别人抢注了 还在网店上用我的牌子卖东西 能告他吗")
+    assert "咨询编号" in v.say("转人工").content
+    (ticket,) = services.disputes.for_villager(v.openid)
+    assert v.say("商标是前年申请的").kind == "none"  # the hand-over just said where the words go
+    _quiet_period_passes(services, ticket.id)
+    assert CONFIRM in v.say("有人在吗").content
+    status = v.say("俺那事办得咋样了").content
+    assert f"编号：{ticket.id}" in status and "法律咨询" in status
+    assert [e["text"] for e in services.disputes.thread.entries(ticket.id) if e["from"] == "villager"][-2:] == [
+        "有人在吗", "俺那事办得咋样了"]
+
+
+def test_add_then_a_quiet_period_is_acknowledged(villager: Any, services: Any) -> None:
+    v = villager()
+    report(v)
+    (ticket,) = services.disputes.for_villager(v.openid)
+    v.say("补充")
+    assert v.say("他家还砍了我两棵树").kind == "none"  # the 「补充」 prompt already said where it goes
+    _quiet_period_passes(services, ticket.id)
+    assert CONFIRM in v.say("他家说那两棵树是他们的").content
