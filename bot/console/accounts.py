@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from bot.store import lua
 from bot.store.client import Fields, RedisClient, text, text_map
 from bot.store.keys import Keys
 
@@ -49,34 +50,8 @@ MIN_PASSWORD = 12
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 SESSION_SECONDS = 12 * 3600
 
-# KEYS[1] = the attempt counter (a hash: n = attempts, next = earliest next attempt, epoch ms);
-# ARGV[1] = now (ms), ARGV[2] = free attempts, ARGV[3] = longest delay (s).
-# Returns {0, n} when this attempt may go ahead (and counts it), or {1, ms to wait} when it is too early.
-_COUNT_ATTEMPT = """
-local now = tonumber(ARGV[1])
-local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
-if now < nxt then return {1, nxt - now} end
-local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-local free, cap = tonumber(ARGV[2]), tonumber(ARGV[3])
-local delay = 0
-if n >= free then delay = math.min(cap, 2 ^ (n - free)) end
-if delay > 0 then redis.call('HSET', KEYS[1], 'next', now + math.floor(delay * 1000)) end
-redis.call('EXPIRE', KEYS[1], math.floor(cap + delay) + 1)
-return {0, n}
-"""
-
-
 def _seconds(ms: int) -> int:
     return (ms + 999) // 1000 if ms > 0 else 0
-
-
-# KEYS[1] = the attempt counter; gives back one attempt of a login that succeeded (never below 0, and
-# only while the counter lives: a lapsed counter is not recreated without an expiry).
-_GIVE_BACK = """
-if redis.call('HINCRBY', KEYS[1], 'n', 0) > 0 then redis.call('HINCRBY', KEYS[1], 'n', -1) end
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 class AccountError(ValueError):
@@ -125,8 +100,8 @@ class StaffAccounts:
         self.max_failures_per_ip = max(1, max_failures_per_ip)
         self.session_seconds = session_seconds
         self.hasher = hasher or PasswordHasher()
-        self._count_attempt = redis.register_script(_COUNT_ATTEMPT)
-        self._give_back = redis.register_script(_GIVE_BACK)
+        self._count_attempt = redis.register_script(lua.source("login_count_attempt.lua"))
+        self._give_back = redis.register_script(lua.source("login_give_back.lua"))
 
     # -- accounts -------------------------------------------------------------------------------
     def get(self, name: str) -> StaffUser | None:

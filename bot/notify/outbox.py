@@ -23,77 +23,10 @@ import secrets
 from typing import Any
 
 from bot.notify.compose import Alert
+from bot.store import lua
 from bot.store.keys import Keys
 
 KEEP_SENT = 30 * 86400
-
-# KEYS[1] message hash, [2] due. ARGV[1] id, [2] now, [3] robot, [4] alert JSON, [5] event.
-ENQUEUE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'robot', ARGV[3], 'alert', ARGV[4], 'event', ARGV[5],
-           'created_at', ARGV[2], 'attempts', 0, 'state', 'pending', 'next_at', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-return 1
-"""
-
-# KEYS[1] message hash, [2] due, [3] lease. ARGV[1] id, [2] now, [3] lease until, [4] token.
-CLAIM = """
-local at = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not at or tonumber(at) > tonumber(ARGV[2]) then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('HSET', KEYS[1], 'lease', ARGV[4])
-return 1
-"""
-
-# KEYS[1] message hash, [2] lease, [3] sent, [4] due. ARGV[1] id, [2] now, [3] answer, [4] keep.
-# Any sender the robot answered errcode 0 may record it (its lease may have run out meanwhile);
-# returns 0 when it was recorded sent before (a second copy went out).
-FINISH = """
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HGET', KEYS[1], 'state') == 'sent' then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'state', 'sent', 'sent_at', ARGV[2], 'answer', ARGV[3], 'lease', '')
-redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-return 1
-"""
-
-# KEYS[1] message hash, [2] lease, [3] due. ARGV[1] id, [2] next_at, [3] token, [4] error ('' = keep),
-# [5] 1 to count the attempt.
-RETRY = """
-if redis.call('HGET', KEYS[1], 'lease') ~= ARGV[3] then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'lease', '', 'next_at', ARGV[2])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'last_error', ARGV[4]) end
-if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
-return 1
-"""
-
-# KEYS[1] message hash, [2] lease, [3] due. ARGV[1] id, [2] now. A lease that ran out: back to due.
-RECLAIM = """
-local ends = redis.call('ZSCORE', KEYS[2], ARGV[1])
-if not ends or tonumber(ends) > tonumber(ARGV[2]) then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'lease', '', 'last_error', 'sender stopped mid-send (lease ran out)')
-return 1
-"""
-
-# KEYS[1] the robot's sends of the last minute. ARGV[1] now, [2] per minute, [3] member.
-# Returns 0 and records the send when a slot is free, else the seconds until one is (x1000, integer).
-SLOT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - 60)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
-  redis.call('EXPIRE', KEYS[1], 120)
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, math.ceil((tonumber(oldest[2]) + 60 - tonumber(ARGV[1])) * 1000))
-"""
 
 
 def robot_of(message_id: str) -> str:
@@ -104,12 +37,12 @@ class Outbox:
     def __init__(self, redis: Any, keys: Keys):
         self.redis = redis
         self.keys = keys
-        self._enqueue = redis.register_script(ENQUEUE)
-        self._claim = redis.register_script(CLAIM)
-        self._finish = redis.register_script(FINISH)
-        self._retry = redis.register_script(RETRY)
-        self._reclaim = redis.register_script(RECLAIM)
-        self._slot = redis.register_script(SLOT)
+        self._enqueue = redis.register_script(lua.source("notify_enqueue.lua"))
+        self._claim = redis.register_script(lua.source("notify_claim.lua"))
+        self._finish = redis.register_script(lua.source("notify_finish.lua"))
+        self._retry = redis.register_script(lua.source("notify_retry.lua"))
+        self._reclaim = redis.register_script(lua.source("notify_reclaim.lua"))
+        self._slot = redis.register_script(lua.source("notify_slot.lua"))
 
     def _k(self, part: str) -> str:
         return self.keys.notify(part)
