@@ -72,7 +72,7 @@ def test_office_hours_as_clock_times_for_replies_in_another_script() -> None:
     from tests.conftest import EXAMPLE_CONFIG
 
     bot = config_mod.load(EXAMPLE_CONFIG, environ={}).bot
-    assert bot.office_periods == ["10:00-14:00", "16:00-19:30"]
+    assert tuple(bot.office_periods) == ("10:00-14:00", "16:00-19:30")
     assert "(10:00-14:00, 16:00-19:30)" in load_texts(bot).get("script_reply_pinyin")
 
 
