@@ -67,6 +67,8 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     ctx.reply_kind = LAW_ANSWER
     matcher = ctx.services.matcher
     point = matcher.match_point(topic_id, question) if question else None
+    if point is None and question:  # several questions: the first that a point answers for sure
+        point = next((p for part in split_questions(question) if (p := matcher.match_point(topic_id, part))), None)
     options = matcher.points.options(topic_id, matcher.analyse(question)) if question and point is None else ()
     other = other_question(ctx, topic_id, point, question)
     ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "",
@@ -74,8 +76,31 @@ def answer(ctx: Context, topic_id: str, question: str = "") -> str:
     reply = short_reply(topic, point, ctx.texts, options)
     if not other:
         return reply
+    both = _both(ctx, topic, point, other)
+    if both is not None:  # two asked points, each answered, in one reply
+        ctx.set_state(flow=FLOW, topic=topic_id, point=point.id if point else "")
+        return both
     key = "answer_other_question" if other[1] else "answer_other_unknown"
     return _fits(reply, ctx.texts.get(key, question=other[0][:MAX_ECHO_CHARS]))
+
+
+def _both(ctx: Context, topic: Topic, point: Point | None, other: tuple[str, ...]) -> str | None:
+    """The answers to two asked points in one reply, when the first is a point's and the other
+    question is answered by a point (of this topic or of the topic the matcher is sure of) and both
+    fit one WeChat reply; else None (the other question is then offered)."""
+    words, other_topic_id, point_id = (other + ("", "", ""))[:3]
+    other_topic = ctx.services.kb.topics.get(other_topic_id)
+    if point is None or other_topic is None:
+        return None
+    second = other_topic.point(point_id) if point_id else ctx.services.matcher.match_point(other_topic.id, words)
+    if second is None or (other_topic.id == topic.id and second.id == point.id):
+        return None
+    title = second.title if other_topic.id == topic.id else f"{other_topic.title}·{second.title}"
+    text = "\n".join([lead(topic, point), ctx.texts.get("answer_second", title=title, answer=second.answer.strip())])
+    choices = ctx.texts.get("answer_choices")
+    if len(f"{text}\n{choices}".encode()) > MAX_REPLY_BYTES:
+        return None
+    return f"{text}\n{choices}"
 
 
 def other_question(ctx: Context, topic_id: str, point: Point | None, question: str) -> tuple[str, ...]:
@@ -86,8 +111,11 @@ def other_question(ctx: Context, topic_id: str, point: Point | None, question: s
         return ()
     matcher = ctx.services.matcher
     answered = point.id if point is not None else None
+    title = ctx.services.kb.topics[topic_id].title
     for part in parts:
-        own = matcher.match_point(topic_id, part)
+        # A later question often leaves out what the first named (「民法典哪天施行的 一共有几编」):
+        # read it with the topic's name too.
+        own = matcher.match_point(topic_id, part) or matcher.match_point(topic_id, f"{title} {part}")
         if own is not None and own.id == answered:
             continue
         found = matcher.match(part)
