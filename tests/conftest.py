@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -203,3 +203,26 @@ def signed(client: Any) -> Any:
         return client.post("/wechat", query_string={**push.params, **extra}, data=body, content_type=content_type)
 
     return post
+
+
+@pytest.fixture
+def new_ticket(services: Any, standin: Any) -> Callable[..., Any]:
+    """A villager's confirmed report, filed through the dispute facade as the report flow files it
+    (``at``: the ticket's time), with the villager's 48-hour window open on the WeChat stand-in."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(at: float | None = None, openid: str | None = None, **draft: Any) -> Any:
+        openid = openid or wire.fake_openid()
+        standin.state.user_message(openid)
+        body = {"kind": "land", "village": "东村", "description": "邻居占了我家的地，说了不听。",
+                "phone": "13800000000", "contact_pref": "call", **draft}
+        disputes = services.disputes
+        if at is not None:
+            real_clock, disputes.clock = disputes.clock, (lambda: at)
+        try:
+            return disputes.submit(openid, body, f"test-{next(counter)}-{openid}")
+        finally:
+            if at is not None:
+                disputes.clock = real_clock
+
+    return make

@@ -14,7 +14,7 @@ import pytest
 import knowledge
 from bot.dev import wire
 from bot.matching import textnorm
-from bot.matching.classifier import TextModel, load_or_train, train
+from bot.matching.classifier import TextModel, load_or_train_for, train
 from bot.matching.examples import URGENT_KINDS, load_examples, training_rows
 from bot.matching.intents import parse_rating
 from bot.matching.kb import KnowledgeBase
@@ -62,8 +62,8 @@ def test_training_is_deterministic_and_the_cache_returns_the_same_model() -> Non
     rows = load_examples(INTENTS_DIR)[::5]
     texts, labels = [_compact(r.text) for r in rows], [r.label for r in rows]
     with tempfile.TemporaryDirectory() as cache:
-        first = load_or_train(texts, labels, Path(cache))
-        again = load_or_train(texts, labels, Path(cache))
+        first = load_or_train_for("sample", lambda: (texts, labels), Path(cache))
+        again = load_or_train_for("sample", lambda: (texts, labels), Path(cache))
         assert list(Path(cache).glob("intents-*.npz"))
     fresh = train(texts, labels)
     for text in texts[:50]:

@@ -324,14 +324,14 @@ def test_a_model_in_use_survives_pruning_by_newer_ones(tmp_path: Path) -> None:
     run with edited examples) must not push it out of the cache."""
     import os
 
-    from bot.matching.classifier import load_or_train
+    from bot.matching.classifier import load_or_train_for
 
     texts, labels = ["工资不给", "你好", "离婚", "谢谢"], ["faq", "chat", "faq", "chat"]
-    load_or_train(texts, labels, tmp_path, "intents")
+    load_or_train_for("v1", lambda: (texts, labels), tmp_path, "intents")
     (in_use,) = tmp_path.glob("intents-*.npz")
     os.utime(in_use, (1000, 1000))  # trained long ago
     for n in range(3):  # three newer models of other examples
-        load_or_train([*texts, f"别的{n}"], [*labels, "faq"], tmp_path, "intents")
+        load_or_train_for(f"v2.{n}", lambda n=n: ([*texts, f"别的{n}"], [*labels, "faq"]), tmp_path, "intents")
         if n == 1:
-            load_or_train(texts, labels, tmp_path, "intents")  # a server starts and reads it
+            load_or_train_for("v1", lambda: (texts, labels), tmp_path, "intents")  # a server starts and reads it
     assert in_use.exists()

@@ -12,27 +12,27 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.matching.classifier import TextModel, load_or_train, load_or_train_for
+from bot.matching.classifier import TextModel, load_or_train_for
 
 TEXTS = ["欠工资不给", "老板跑了", "离婚冷静期", "协议离婚要啥", "借钱不还", "借条怎么写"]
 LABELS = ["wages", "wages", "divorce", "divorce", "debts", "debts"]
 
 
 def test_a_torn_model_file_is_trained_again_not_fatal(tmp_path: Path) -> None:
-    first = load_or_train(TEXTS, LABELS, tmp_path, "demo")
+    first = load_or_train_for("demo-inputs", lambda: (TEXTS, LABELS), tmp_path, "demo")
     (cached,) = tmp_path.glob("demo-*.npz")
     cached.write_bytes(cached.read_bytes()[:100])  # a crash mid-write, as before writes were atomic
-    again = load_or_train(TEXTS, LABELS, tmp_path, "demo")
+    again = load_or_train_for("demo-inputs", lambda: (TEXTS, LABELS), tmp_path, "demo")
     assert again.classes == first.classes and again.proba("工钱不给") == pytest.approx(first.proba("工钱不给"))
     assert TextModel.load(cached).classes == first.classes, "the torn file was replaced by a whole one"
     assert not list(tmp_path.glob("*.tmp*")), "no temporary file left behind"
 
 
 def test_a_garbage_file_is_trained_again(tmp_path: Path) -> None:
-    load_or_train(TEXTS, LABELS, tmp_path, "demo")
+    load_or_train_for("demo-inputs", lambda: (TEXTS, LABELS), tmp_path, "demo")
     (cached,) = tmp_path.glob("demo-*.npz")
     cached.write_text("not a zip at all", encoding="utf-8")
-    assert load_or_train(TEXTS, LABELS, tmp_path, "demo").classes == ("debts", "divorce", "wages")
+    assert load_or_train_for("demo-inputs", lambda: (TEXTS, LABELS), tmp_path, "demo").classes == ("debts", "divorce", "wages")
 
 
 @pytest.mark.slow

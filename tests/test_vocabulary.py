@@ -49,8 +49,16 @@ def test_hints_take_the_longest_word_and_name_few_topics() -> None:
                                        "consumer-rights": "消费者维权"}, lambda t: t.replace(" ", ""))
     assert vocabulary.hints("电线杆倒在我家院子") == ("neighbor-relations",)
     assert vocabulary.hints("面霜没发货") == ("consumer-rights",)
-    assert vocabulary.augment("面霜 没 发货", "面霜没发货") == "面霜 没 发货 消费者维权"
-    assert vocabulary.augment("今天 天气", "今天天气") == "今天 天气"
+    assert vocabulary.titles["consumer-rights"] == "消费者维权" and vocabulary.hints("今天天气") == ()
+
+
+def test_a_hinted_message_reads_as_if_the_title_were_written_after_it(knowledge: tuple[Any, Any]) -> None:
+    """The matcher joins the message's analysis with the title's (one cut of the message); that is
+    exactly the analysis of the message with the title appended after a space."""
+    matcher = knowledge[1]
+    for message, title in (("面霜 没 发货", "消费者维权"), ("电线 掉 下来 把 人 电 了", "人身损害")):
+        joined = matcher.analyse(message).followed_by(matcher.analyse(title))
+        assert joined == matcher.analyse(f"{message} {title}")
 
 
 def test_the_list_is_lint_clean_and_a_word_under_two_topics_is_refused(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ a linear model over them trains in about a second on a few thousand examples, is
 fastText would be similar in quality but adds a compiled dependency and a binary model file.
 
 Training uses scikit-learn (imported only when the model is built). The trained weights are
-exported to plain numpy arrays and cached on disk, keyed by a hash of the training examples and of
-``MODEL_VERSION``; answering a message needs only numpy, so start-up stays fast and scikit-learn's
+exported to plain numpy arrays and cached on disk, keyed by a hash of what the examples are made
+from (the knowledge files and the code that compacts them) and of ``MODEL_VERSION``; answering a message needs only numpy, so start-up stays fast and scikit-learn's
 import time is paid once per change of the examples.
 """
 from __future__ import annotations
@@ -130,38 +130,15 @@ def train(texts: Sequence[str], labels: Sequence[str], c: float = C, min_df: int
     return TextModel(classes, vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), coef, intercept)
 
 
-def fingerprint(texts: Sequence[str], labels: Sequence[str], settings: str = "") -> str:
-    digest = hashlib.sha256(f"{MODEL_VERSION}|{C}|{NGRAMS}|{MAX_CHARS}|{TAIL_CHARS}|{settings}".encode())
-    for text, label in zip(texts, labels):
-        digest.update(f"{label}\t{text}\n".encode())
-    return digest.hexdigest()[:16]
-
-
-def load_or_train(texts: Sequence[str], labels: Sequence[str], cache: Path, name: str = "intents",
-                  min_df: int = 1, dtype: type[np.floating[Any]] = np.float64) -> TextModel:
-    """The cached model ``name`` for exactly these examples, trained (and cached) when there is none."""
-    path = cache / f"{name}-{fingerprint(texts, labels, f'{name}|{min_df}|{np.dtype(dtype).name}')}.npz"
-    return _cached(path, lambda: train(texts, labels, min_df=min_df, dtype=dtype), name)
-
-
 def load_or_train_for(inputs: str, examples: Callable[[], tuple[Sequence[str], Sequence[str]]], cache: Path,
                       name: str = "intents", min_df: int = 1,
                       dtype: type[np.floating[Any]] = np.float64) -> TextModel:
-    """``load_or_train`` keyed by ``inputs``, a digest of what the examples are made from (the files
-    and the code that turns them into examples): a start that finds the model cached does not build
-    the examples at all (compacting ten thousand phrasings costs a fifth of a second)."""
+    """The cached model ``name`` for ``inputs`` (a digest of what the examples are made from: the
+    files and the code that turns them into examples), else ``examples()`` trained and cached. A
+    start that finds the model cached builds no example (compacting ten thousand phrasings costs a
+    fifth of a second)."""
     settings = f"{MODEL_VERSION}|{C}|{NGRAMS}|{MAX_CHARS}|{TAIL_CHARS}|{name}|{min_df}|{np.dtype(dtype).name}"
     path = cache / f"{name}-{hashlib.sha256(f'{settings}|{inputs}'.encode()).hexdigest()[:16]}.npz"
-
-    def fit() -> TextModel:
-        texts, labels = examples()
-        return train(texts, labels, min_df=min_df, dtype=dtype)
-
-    return _cached(path, fit, name)
-
-
-def _cached(path: Path, fit: Callable[[], TextModel], name: str) -> TextModel:
-    """The model saved at ``path``, else ``fit()`` saved there (older models of ``name`` pruned)."""
     try:
         model = TextModel.load(path)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
@@ -169,7 +146,8 @@ def _cached(path: Path, fit: Callable[[], TextModel], name: str) -> TextModel:
     else:
         touch(path)
         return model
-    model = fit()
+    texts, labels = examples()
+    model = train(texts, labels, min_df=min_df, dtype=dtype)
     try:
         model.save(path)
         prune(path.parent, f"{name}-*.npz")

@@ -468,7 +468,7 @@ class Matcher:
         words = len(analysed.tokens)
         plain_grams = grams
         hinted = self.vocabulary.hints(compact)
-        for topic in hinted:  # as if the titles were written after the message (Vocabulary.augment)
+        for topic in hinted:  # as if the titles were written after the message
             analysed = analysed.followed_by(self._title(topic))
             compact, grams = compact + self.vocabulary.titles[topic].replace(" ", ""), None
         ranked = self.index.rank(analysed)

@@ -4,8 +4,9 @@ Villagers name the thing, not the legal category: 「面霜付了钱一直不发
 that never says 消费者; 「电线杆上的线垂下来把人电了」 is a personal-injury question. The reviewable
 list ``knowledge/dict/vocabulary.tsv`` (``word<TAB>topic-id`` a line) maps such words to topics.
 
-``Vocabulary.hints`` finds the listed words in a compacted message (longest first, no overlaps) and
-``augment`` appends each hinted topic's title to the text the ranker and the topic model read, so
+``Vocabulary.hints`` finds the listed words in a compacted message (longest first, no overlaps); the
+matcher then reads each hinted topic's title (``titles``) as if written after the message, in the
+ranker and the topic model alike, so
 the evidence the word carries reaches both in their own terms (the title's words are each topic's
 keywords and are in its index). A word is evidence, not a verdict: the ranker and the model still
 weigh everything else the message says.
@@ -52,13 +53,6 @@ class Vocabulary:
             counts[topic] = counts.get(topic, 0) + 1
         ranked = sorted(counts, key=lambda t: -counts[t])
         return tuple(ranked[:MAX_HINTED]) if len(ranked) <= MAX_HINTED + 1 else ()
-
-    def augment(self, text: str, compact: str) -> str:
-        """``text`` with the hinted topics' titles appended (unchanged when nothing is hinted)."""
-        hinted = self.hints(compact)
-        if not hinted:
-            return text
-        return text + " " + " ".join(self.titles[t] for t in hinted)
 
 
 def read_rows(path: Path) -> list[tuple[str, str, int]]:

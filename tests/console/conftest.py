@@ -1,9 +1,8 @@
-"""Console fixtures: staff accounts, signed-in browsers (Flask test clients) and tickets.
+"""Console fixtures: staff accounts and signed-in browsers (Flask test clients); tickets come from
+the suite's ``new_ticket`` (tests/conftest.py).
 
 ``staff_client("张调解")`` creates the account (mediator unless ``role="admin"``) on first use and
-returns a ``StaffClient`` already signed in through the real login form. ``new_ticket(...)`` files a
-ticket through the dispute facade, as the villager's confirmed report would, and opens the
-villager's 48-hour customer-service window on the WeChat stand-in so replies can be delivered.
+returns a ``StaffClient`` already signed in through the real login form.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import Any, Callable
 import pytest
 from argon2 import PasswordHasher
 
-from bot.dev import wire
 
 PASSWORD = "correct-horse-42"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -77,27 +75,6 @@ def staff_client(app: Any, accounts: Any) -> Callable[..., StaffClient]:
             res = browser.login(name)
             assert res.status_code == 302, res.get_data(as_text=True)[:300]
         return browser
-
-    return make
-
-
-@pytest.fixture
-def new_ticket(services: Any, standin: Any) -> Callable[..., Any]:
-    counter = iter(range(1, 1_000_000))
-
-    def make(at: float | None = None, openid: str | None = None, **draft: Any) -> Any:
-        openid = openid or wire.fake_openid()
-        standin.state.user_message(openid)
-        body = {"kind": "land", "village": "东村", "description": "邻居占了我家的地，说了不听。",
-                "phone": "13800000000", "contact_pref": "call", **draft}
-        disputes = services.disputes
-        if at is not None:
-            real_clock, disputes.clock = disputes.clock, (lambda: at)
-        try:
-            return disputes.submit(openid, body, f"test-{next(counter)}-{openid}")
-        finally:
-            if at is not None:
-                disputes.clock = real_clock
 
     return make
 

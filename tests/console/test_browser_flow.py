@@ -56,6 +56,14 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def sign_in(page: Any, server: str, name: str) -> None:
+    """Sign in through the real login form (the account exists, with ``PASSWORD``)."""
+    page.goto(f"{server}/staff/login")
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser_flow import browser, pytestmark, shot  # noqa: F401  (fixtures)
+from tests.console.test_browser_flow import browser, pytestmark, shot, sign_in  # noqa: F401  (fixtures)
 from tests.console.test_browser_flow import server as http_server  # noqa: F401
 from tests.console.test_stats_page import figure
 
@@ -42,10 +42,7 @@ def test_report_reply_answer_with_photo_close_rate_and_count(server: str, browse
                                                               services: Any) -> None:
     accounts.add("张调解", PASSWORD, "mediator")
     desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    desk.goto(f"{server}/staff/login")
-    desk.fill("input[name=username]", "张调解")
-    desk.fill("input[name=password]", PASSWORD)
-    desk.click("button[type=submit]")
+    sign_in(desk, server, "张调解")
     desk.wait_for_selector("text=村民反映的事项")
     assert desk.title().startswith("事项列表")
 

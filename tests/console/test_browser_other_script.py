@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser_flow import browser, pytestmark, server, shot  # noqa: F401  (fixtures)
+from tests.console.test_browser_flow import browser, pytestmark, server, shot, sign_in  # noqa: F401  (fixtures)
 
 UYGHUR = "قوشنام يېرىمنى ئىگىلىۋالدى، ياردەم بېرىڭ"  # "my neighbour took my land, please help"
 
@@ -22,10 +22,7 @@ def test_a_uyghur_consultation_is_queued_with_its_language_and_answered_in_chrom
 
     accounts.add("张调解", PASSWORD, "mediator")
     desk = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    desk.goto(f"{server}/staff/login")
-    desk.fill("input[name=username]", "张调解")
-    desk.fill("input[name=password]", PASSWORD)
-    desk.click("button[type=submit]")
+    sign_in(desk, server, "张调解")
     desk.goto(f"{server}/staff/?kind=consult")
     row = desk.locator(f"tr[data-ticket='{ticket.id}']")
     assert "维吾尔文" in row.locator(".badge.language").inner_text()

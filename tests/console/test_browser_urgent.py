@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser_flow import browser, pytestmark, shot  # noqa: F401  (fixtures)
+from tests.console.test_browser_flow import browser, pytestmark, shot, sign_in  # noqa: F401  (fixtures)
 from tests.console.test_browser_flow import server as http_server  # noqa: F401
 from tests.console.test_browser_inbox import LIVE, _say
 
@@ -41,10 +41,7 @@ def test_an_open_stats_page_rings_once_for_a_new_urgent_item(server: str, browse
     context.grant_permissions(["notifications"], origin=server)
     context.add_init_script(RECORD_NOTIFICATIONS)
     desk = context.new_page()
-    desk.goto(f"{server}/staff/login")
-    desk.fill("input[name=username]", "张调解")
-    desk.fill("input[name=password]", PASSWORD)
-    desk.click("button[type=submit]")
+    sign_in(desk, server, "张调解")
     desk.wait_for_selector("text=村民反映的事项")
     desk.goto(f"{server}/staff/stats")  # no live queue on this page: the alert still comes
     assert desk.locator("#urgent-banner").is_hidden()

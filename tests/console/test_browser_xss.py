@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.console.conftest import PASSWORD
-from tests.console.test_browser_flow import CHROMIUM, browser, server  # noqa: F401  (fixtures)
+from tests.console.test_browser_flow import CHROMIUM, browser, server, sign_in  # noqa: F401  (fixtures)
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,10 +28,7 @@ def test_a_javascript_pic_url_is_shown_as_text_and_no_script_runs(server: str, b
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{server}/staff/login")
-    page.fill("input[name=username]", "王主任")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, server, "王主任")
     response = page.goto(f"{server}/staff/tickets/{ticket.id}")
     assert response is not None and response.status == 200
     headers = response.headers

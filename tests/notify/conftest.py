@@ -9,7 +9,6 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from bot import config as config_mod
-from bot.dev import wire
 from bot.dev.robots import RobotStandin
 from tests.console.conftest import accounts, staff_client  # noqa: F401  (the console's fixtures)
 
@@ -46,23 +45,3 @@ def wait_for(check: Callable[[], Any], seconds: float = 5.0) -> Any:
         time.sleep(0.02)
 
 
-@pytest.fixture
-def file_report(services: Any, standin: Any) -> Callable[..., Any]:
-    """A villager's confirmed report, made where the report flow makes it (``disputes.submit``)."""
-    counter = iter(range(1, 1_000_000))
-
-    def make(at: float | None = None, **draft: Any) -> Any:
-        openid = wire.fake_openid()
-        standin.state.user_message(openid)  # the villager wrote: staff may answer within 48 hours
-        body = {"kind": "land", "village": "东村", "description": "测试：邻居占了我家的地。",
-                "phone": "13800000001", "contact_pref": "call", **draft}
-        disputes = services.disputes
-        if at is not None:
-            real_clock, disputes.clock = disputes.clock, (lambda: at)
-        try:
-            return disputes.submit(openid, body, f"notify-test-{next(counter)}")
-        finally:
-            if at is not None:
-                disputes.clock = real_clock
-
-    return make

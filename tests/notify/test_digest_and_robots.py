@@ -35,12 +35,12 @@ def digests(robots: Any, robot: str = "wecom") -> list[str]:
 
 
 @pytest.mark.clock
-def test_the_daily_digest_goes_out_once_a_day_at_its_time(quiet_web: Any, robots: Any, file_report: Any) -> None:
+def test_the_daily_digest_goes_out_once_a_day_at_its_time(quiet_web: Any, robots: Any, new_ticket: Any) -> None:
     services = quiet_web
     services.notifier.config = services.config.replace(notify={"digest": ["wecom"], "send_from_web": False}).notify
-    file_report(at=at("2031-05-05 08:00"))  # 48 hours promised: overdue from 05-07 08:00
-    file_report(at=at("2031-05-06 20:00"), urgent=True)  # an urgent item: 2 hours promised, overdue too
-    file_report(at=at("2031-05-07 07:00"))
+    new_ticket(at=at("2031-05-05 08:00"))  # 48 hours promised: overdue from 05-07 08:00
+    new_ticket(at=at("2031-05-06 20:00"), urgent=True)  # an urgent item: 2 hours promised, overdue too
+    new_ticket(at=at("2031-05-07 07:00"))
     clock = Clock(at("2031-05-07 08:29"))
     worker = Worker(services, clock=clock)
     worker.jobs = [job for job in worker.jobs if job.name == "send-alerts"]  # the weekly post has its own tests

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,11 +15,11 @@ import redis as redis_lib
 from bot.services import build_services
 from bot.store.connect import EmbeddedRedis
 from tests.conftest import EXAMPLE_CONFIG
-from tests.disputes.test_redis_restart import free_port
+from tests.disputes.test_redis_restart import own_redis  # noqa: F401  (fixture)
 from tests.notify.conftest import wait_for
+from tests.processes import workers
 
 pytestmark = pytest.mark.slow
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 def alerts_for(robots: Any, ticket_id: str) -> dict[str, int]:
@@ -33,30 +31,20 @@ def alerts_for(robots: Any, ticket_id: str) -> dict[str, int]:
 @pytest.fixture
 def worker_process(redis_url: str, robots: Any, standin: Any, tmp_path: Path) -> Iterator[Any]:
     """Start a real ``pufabot worker`` (1-second interval) on the test Redis and the stand-ins."""
-    procs: list[subprocess.Popen[str]] = []
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUFABOT_")}
     env.update({f"PUFABOT_NOTIFY__{k.upper()}": v for k, v in robots.config().items()})
     env.update({"PUFABOT_CONFIG": str(EXAMPLE_CONFIG), "REDIS_URL": redis_url,
                 "PUFABOT_WECHAT__API_BASE_URL": standin.url, "PUFABOT_BOT__SPOOL_DIR": str(tmp_path / "spool"),
                 "PUFABOT_LOG__JSON": "false"})
 
-    def start() -> subprocess.Popen[str]:
-        cmd = [sys.executable, "-c", "from bot.cli import cli; cli(['worker', '--interval', '1'])"]
-        proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+    with workers(env) as start:
+        yield start
 
 
 def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
-        quiet_web: Any, robots: Any, file_report: Any, worker_process: Any) -> None:
+        quiet_web: Any, robots: Any, new_ticket: Any, worker_process: Any) -> None:
     notifier = quiet_web.notifier
-    ticket = file_report(urgent=True)  # queued for both groups, not sent yet
+    ticket = new_ticket(urgent=True)  # queued for both groups, not sent yet
     robots.state.stall_next()  # the robot holds the worker's first call...
     proc = worker_process()
     assert wait_for(robots.state.stalled.is_set, seconds=30), "the worker never called a robot"
@@ -75,14 +63,7 @@ def test_a_worker_killed_mid_send_loses_and_doubles_nothing(
 
 
 @pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "redis", port=free_port()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def own_services(config: Any, knowledge: Any, own_redis: EmbeddedRedis, standin: Any) -> Iterator[Any]:
+def own_services(config: Any, knowledge: Any, own_redis: EmbeddedRedis, standin: Any) -> Iterator[Any]:  # noqa: F811
     client = redis_lib.Redis.from_url(own_redis.url, decode_responses=True, socket_timeout=0.5,
                                       socket_connect_timeout=0.5)
     cfg = config.replace(redis={"url": own_redis.url}, notify={"send_from_web": False})
@@ -101,7 +82,7 @@ def _report(services: Any, standin: Any) -> Any:
 
 
 def test_alerts_waiting_in_redis_survive_a_restart_and_go_out_once(
-        own_services: Any, own_redis: EmbeddedRedis, robots: Any, standin: Any) -> None:
+        own_services: Any, own_redis: EmbeddedRedis, robots: Any, standin: Any) -> None:  # noqa: F811
     notifier = own_services.notifier
     robots.state.down = True
     ticket = _report(own_services, standin)
@@ -118,7 +99,7 @@ def test_alerts_waiting_in_redis_survive_a_restart_and_go_out_once(
 
 
 def test_redis_gone_right_after_the_robot_took_the_alert_sends_no_second_copy(
-        own_services: Any, own_redis: EmbeddedRedis, robots: Any, standin: Any) -> None:
+        own_services: Any, own_redis: EmbeddedRedis, robots: Any, standin: Any) -> None:  # noqa: F811
     notifier = own_services.notifier
     ticket = _report(own_services, standin)
     outbox = notifier.outbox

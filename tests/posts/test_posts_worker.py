@@ -6,8 +6,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,12 +15,12 @@ import pytest
 
 from bot.worker import Job, Worker, heartbeats
 from tests.conftest import APPID, APPSECRET, EXAMPLE_CONFIG
+from tests.processes import workers
 from tests.posts.conftest import TZ, at
 
 
 REDIS_KINDS = ("single", "cluster")  # run on one server and on a Redis Cluster
 
-PROJECT = Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -146,20 +144,8 @@ def worker_env(redis_url: str, redis_client: Any, standin: Any, tmp_path: Path) 
 
 @pytest.fixture
 def start_worker(worker_env: dict[str, str]) -> Iterator[Any]:
-    procs: list[subprocess.Popen[str]] = []
-
-    def start() -> subprocess.Popen[str]:
-        cmd = [sys.executable, "-c", "from bot.cli import cli; cli(['worker', '--interval', '1'])"]
-        proc = subprocess.Popen(cmd, cwd=PROJECT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+    with workers(worker_env) as start:
+        yield start
 
 
 def wait_for(condition: Any, timeout: float = 20.0) -> None:
