@@ -58,14 +58,14 @@ class OfficeHours:
         raise ValueError("office hours name no day")  # config validation makes this unreachable
 
     def spoken(self) -> str:
-        """「周一至周五 10:00—14:00、16:00—19:30（北京时间）」."""
+        """「北京时间周一至周五 10:00—14:00、16:00—19:30」 (no brackets: replies put it inside theirs)."""
         days = list(self.days)
         if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
             named = f"{DAY_NAMES[days[0]]}至{DAY_NAMES[days[-1]]}"
         else:
             named = "、".join(DAY_NAMES[d] for d in days)
         times = "、".join(f"{_clock(start)}—{_clock(end)}" for start, end in self.periods)
-        return f"{named} {times}（北京时间）"
+        return f"北京时间{named} {times}"
 
 
 def spoken_when(at: datetime, now: float) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from bot.disputes.spool import Spool
-from tests.console.conftest import accounts, new_ticket, staff_client  # noqa: F401, F811  (fixtures)
+from tests.console.conftest import accounts, staff_client  # noqa: F401, F811  (fixtures)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 
 from bot.dev import wire
 from bot.dev.wire import build_xml
-from tests.console.conftest import new_ticket  # noqa: F401 - the console's ticket fixture
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def hours(services: Any) -> OfficeHours:
 
 
 def test_office_hours_are_read_from_the_config_and_spoken_once(hours: OfficeHours) -> None:
-    assert hours.spoken() == "周一至周五 10:00—14:00、16:00—19:30（北京时间）"
+    assert hours.spoken() == "北京时间周一至周五 10:00—14:00、16:00—19:30"
     assert hours.is_open(at("2031-05-05 10:00").timestamp())  # a Monday
     assert not hours.is_open(at("2031-05-05 14:00").timestamp())  # the lunch break
     assert not hours.is_open(at("2031-05-10 11:00").timestamp())  # a Saturday
